@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+
+export interface CliCommand {
+  /** One line for the usage text. */
+  summary: string;
+  /** Returns the exit code. Writes JSON only to stdout. */
+  run(args: string[]): Promise<number>;
+}
+
+/** A user error: printed as one line on stderr, exit code 2. */
+export class UsageError extends Error {}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+/** Throttled progress line on stderr ("\r" when stderr is a terminal). */
+export function progressLogger(label: string): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (now - last < 500 && done < total) return;
+    last = now;
+    const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '?';
+    process.stderr.write(`${label} ${pct}%${process.stderr.isTTY ? '\r' : '\n'}`);
+  };
+}
+
+export { parseArgs };

@@ -1,0 +1,124 @@
+/**
+ * The columnar impression log every other module reads.
+ *
+ * One entry per accepted row, in file order. No row objects: a 16.5 M-row
+ * Criteo file must fit in about 80 bytes a row (see README, "Memory").
+ */
+
+/** Criteo Attribution Modeling for Bidding, in file order. Found by name, never by position. */
+export const CRITEO_COLUMNS = [
+  'timestamp',
+  'uid',
+  'campaign',
+  'conversion',
+  'conversion_timestamp',
+  'conversion_id',
+  'attribution',
+  'click',
+  'click_pos',
+  'click_nb',
+  'cost',
+  'cpo',
+  'time_since_last_click',
+  'cat1',
+  'cat2',
+  'cat3',
+  'cat4',
+  'cat5',
+  'cat6',
+  'cat7',
+  'cat8',
+  'cat9',
+] as const;
+
+export type CriteoColumn = (typeof CRITEO_COLUMNS)[number];
+
+/** The category columns the article feeds the models (cat7 and cat9 are left out there). */
+export const MODEL_CATEGORY_COLUMNS = ['cat1', 'cat2', 'cat3', 'cat4', 'cat5', 'cat6', 'cat8'] as const;
+
+export interface SkippedRow {
+  /** 1-based line number in the file (the header is line 1). */
+  line: number;
+  reason: string;
+}
+
+export interface EventTable {
+  rowCount: number;
+  /** Seconds. Criteo: 0..~2.67 M since the log's start; other logs: Unix epoch seconds. */
+  timestamp: Float64Array;
+  /** Dense user index, 0..userCount-1, in order of first appearance. */
+  user: Uint32Array;
+  userCount: number;
+  /** Dense campaign index into `campaignIds`, in order of first appearance. */
+  campaign: Uint32Array;
+  /** Original campaign (or channel) ids, as written in the file. */
+  campaignIds: string[];
+  /** 1 if this impression preceded a conversion (Criteo's `conversion`). */
+  conversion: Uint8Array;
+  /** Dense conversion index, 0..conversionCount-1, or -1 when the row has no conversion. */
+  conversionId: Int32Array;
+  conversionCount: number;
+  /** 1 if the impression was clicked; all 0 when the log has no click column. */
+  click: Uint8Array;
+  /** Price paid for the impression; all 0 when the log has no cost column (see `hasCost`). */
+  cost: Float32Array;
+  hasCost: boolean;
+  /** Seconds since the user's last click, -1 if none or unknown. */
+  timeSinceLastClick: Float32Array;
+  /**
+   * Criteo-only extras, kept for completeness and export; absent for other logs.
+   * `conversion_timestamp` is not kept: nothing downstream reads it and it would
+   * cost 8 bytes a row.
+   */
+  extras?: {
+    attribution: Uint8Array;
+    clickPos: Int16Array;
+    clickNb: Int16Array;
+    cpo: Float32Array;
+  };
+  /** Names of the categorical columns, e.g. cat1..cat9. */
+  categoryNames: string[];
+  /** One dense-index column per categorical column, parallel to `categoryNames`. */
+  categories: Uint32Array[];
+  /** Original category values per column, indexed by the dense index. */
+  categoryIds: string[][];
+  /** Rows that were skipped as malformed, with the first few examples. */
+  skipped: { count: number; examples: SkippedRow[] };
+  source: {
+    format: 'criteo' | 'delimited';
+    /** Name of the file, and of the table inside a .zip when there was one. */
+    name: string;
+    /** Bytes of plain text read (after decompression). */
+    textBytes: number;
+    /** Any notes the user should see (e.g. "took data.tsv from archive.zip"). */
+    notes: string[];
+  };
+}
+
+/** Every typed array of a table, for transferring it between threads without copying. */
+export function tableBuffers(table: EventTable): ArrayBuffer[] {
+  const arrays: ArrayBufferView[] = [
+    table.timestamp,
+    table.user,
+    table.campaign,
+    table.conversion,
+    table.conversionId,
+    table.click,
+    table.cost,
+    table.timeSinceLastClick,
+    ...table.categories,
+  ];
+  if (table.extras) {
+    arrays.push(table.extras.attribution, table.extras.clickPos, table.extras.clickNb, table.extras.cpo);
+  }
+  const seen = new Set<ArrayBuffer>();
+  for (const a of arrays) seen.add(a.buffer as ArrayBuffer);
+  return [...seen];
+}
+
+/** Bytes held by the typed arrays of a table (the dictionaries not counted). */
+export function tableByteLength(table: EventTable): number {
+  let bytes = 0;
+  for (const b of tableBuffers(table)) bytes += b.byteLength;
+  return bytes;
+}
