@@ -1,0 +1,24 @@
+/** What the summary panel and `cli summary` show about a loaded log. Computed by ./summary.ts. */
+export interface DataSummary {
+  /** Data rows accepted. */
+  rows: number;
+  users: number;
+  campaigns: number;
+  /** Journeys: distinct (user, conversion id) pairs. */
+  journeys: number;
+  convertedJourneys: number;
+  /** convertedJourneys / journeys. */
+  conversionRate: number;
+  clicks: number;
+  /** Seconds; null when the table is empty. */
+  timeSpan: { start: number; end: number } | null;
+  /** journeys with exactly `length` touchpoints; the last bucket holds `length` and longer (`orLonger`). */
+  journeyLengthHistogram: { length: number; journeys: number; orLonger?: boolean }[];
+  /** Events per campaign, most first. */
+  eventsPerCampaign: { campaign: string; events: number }[];
+  skippedRows: number;
+  skippedExamples: { line: number; reason: string }[];
+  format: 'criteo' | 'delimited';
+  name: string;
+  notes: string[];
+}
