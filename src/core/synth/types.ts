@@ -16,6 +16,8 @@ export interface SynthOptions {
   meanJourneyLength?: number;
   /** Span of the log in seconds (the Criteo log: 31 days). */
   durationSeconds?: number;
+  /** Log-odds of conversion for an average user who saw no causal campaign (sets the conversion rate). */
+  baseLogOdds?: number;
 }
 
 export interface CampaignTruth {
@@ -29,6 +31,8 @@ export interface CampaignTruth {
   removalLoss: number;
   /** removalLoss / impressions (0 when none). */
   lossPerImpression: number;
+  /** Converted journeys whose last touchpoint is this campaign (what last-touch credits). */
+  lastTouchCredits: number;
 }
 
 export interface SynthCounts {
