@@ -6,6 +6,12 @@ export interface InputFile {
   name: string;
   size: number;
   stream(): ReadableStream<Uint8Array>;
+  /**
+   * Random access (File and Blob have it): lets a .zip's directory at the end
+   * be read first, so the largest table inside is chosen. Without it, the
+   * first table entry is taken.
+   */
+  slice?(start?: number, end?: number): Blob;
 }
 
 export type TimestampUnit = 'auto' | 'seconds' | 'milliseconds' | 'iso';
