@@ -24,6 +24,13 @@ export interface PreparedEvents {
   click: Uint8Array;
   /** Row in the source EventTable. */
   row: Uint32Array;
+  /**
+   * Optional: category features of every event, laid out [event, column] with the
+   * global vocabulary index of Sequences.categories. The logistic regression
+   * aggregates all of a journey's events; without this it falls back to the
+   * touchpoints kept in `sequences`.
+   */
+  categories?: Int32Array;
 }
 
 export interface PreparedJourneys {
