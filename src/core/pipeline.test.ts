@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { buildPrepared, type JourneySpec } from './counterfactual/test-fixtures';
+import { DEFAULT_PIPELINE, recommendAllocation, runPipeline, type PipelineSettings } from './pipeline';
+import { buildTable, type RowLiteral } from './testing/table-builder';
+
+/** data-and-method.md step 8's worked example: campaign x is c0, y is c1; journeys A, C, D converted. */
+function workedExample() {
+  const x = 0;
+  const y = 1;
+  const journeys: JourneySpec[] = [
+    { converted: true, touchpoints: [{ time: 1, campaign: x }, { time: 3, campaign: y }, { time: 7, campaign: x }] },
+    { converted: false, touchpoints: [{ time: 2, campaign: y }, { time: 4, campaign: x }] },
+    { converted: true, touchpoints: [{ time: 2, campaign: x }, { time: 5, campaign: y }] },
+    { converted: true, touchpoints: [{ time: 6, campaign: y }, { time: 8, campaign: x }] },
+    { converted: false, touchpoints: [{ time: 9, campaign: y }] },
+  ];
+  return buildPrepared(journeys, { campaigns: 2 });
+}
+
+const WEIGHTS = { m: { c0: 2, c1: 1 } };
+
+describe('recommendAllocation on the worked example (B = 6)', () => {
+  it.each([
+    // [case, options, expected budgets x and y, expected conversions]
+    ['no limits, pitch 1', {}, [4, 2], 1],
+    ['no limits, pitch 2', { pitch: 2 }, [5, 2], 1],
+    ['no change allowed keeps the current split', { maxChange: 0 }, [3, 3], 1],
+    ['a ceiling on x moves the rest to y', { ceiling: { c0: 3 } }, [3, 3], 1],
+    ['a floor on y takes from x', { floor: { c1: 5 } }, [1, 5], 0],
+  ])('%s', (_name, extra, expected, conversions) => {
+    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 6, unit: 'impressions', ...extra });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const r = result.recommendation;
+    expect(r.campaigns.map((c) => c.recommended)).toEqual(expected);
+    expect(r.conversions).toBe(conversions);
+    // Impressions of x and y are 5 and 5: today's split of 6 is 3 and 3, which keeps journey C only.
+    expect(r.campaigns.map((c) => c.current)).toEqual([3, 3]);
+    expect(r.currentConversions).toBe(1);
+    expect(r.campaigns.map((c) => c.change)).toEqual(expected.map((b) => b - 3));
+  });
+
+  it.each([
+    ['an unknown model', { model: 'nope' }, 'no weights'],
+    ['floors above the budget', { floor: { c0: 4, c1: 4 } }, 'more than the budget'],
+    ['ceilings below the budget', { ceiling: { c0: 2, c1: 2 } }, 'less than the budget'],
+    ['a floor above a ceiling', { floor: { c0: 3 }, ceiling: { c0: 2 } }, 'lower limit is above'],
+    ['a negative pitch', { pitch: -1 }, 'pitch'],
+  ])('refuses %s', (_name, extra, message) => {
+    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 6, unit: 'impressions', ...extra });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain(message);
+  });
+
+  it('splits a money budget without rounding and spends no more than it', () => {
+    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 1, unit: 'money' });
+    expect(result.ok && result.recommendation.campaigns.map((c) => c.recommended)).toEqual([2 / 3, 1 / 3]);
+  });
+});
+
+/** A few users with three campaigns: "a" often ends converted journeys. */
+function smallLog(): RowLiteral[] {
+  const rows: RowLiteral[] = [];
+  for (let u = 0; u < 60; u++) {
+    const converted = u % 3 === 0;
+    const campaigns = converted ? ['b', 'c', 'a'] : u % 2 ? ['b', 'c'] : ['c', 'b', 'a'];
+    campaigns.forEach((campaign, k) =>
+      rows.push({ t: u * 100 + k, user: u, campaign, conversionId: converted ? `v${u}` : -1, click: (k % 2) as 0 | 1, cost: 0.5 }),
+    );
+  }
+  return rows.sort((p, q) => p.t - q.t);
+}
+
+const FAST: PipelineSettings = {
+  ...DEFAULT_PIPELINE,
+  prepare: { ...DEFAULT_PIPELINE.prepare, campaigns: { kind: 'all' }, balance: 'none' },
+  train: { ...DEFAULT_PIPELINE.train, models: [] },
+};
+
+describe('runPipeline', () => {
+  it('computes position weights and sweeps them with the uniform baseline', async () => {
+    const steps: string[] = [];
+    const result = await runPipeline(buildTable(smallLog()), FAST, { onStep: (s, done, total) => done >= total && steps.push(s) });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { run } = result;
+    expect(Object.keys(run.weights).sort()).toEqual([...FAST.positionModels].sort());
+    // Only "a" ends converted journeys: last-touch credits nothing else.
+    expect(run.weights.lta.a).toBeGreaterThan(0);
+    expect(run.weights.lta.b).toBe(0);
+    expect(run.sweep.models.map((m) => m.model)).toContain('uniform');
+    expect(run.sweep.models.find((m) => m.model === 'lta')!.results).toHaveLength(FAST.simulate.pitches.length);
+    expect(steps).toEqual(expect.arrayContaining(['prepare', 'position', 'simulate']));
+  });
+
+  it('stops at once when cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await runPipeline(buildTable(smallLog()), FAST, { signal: controller.signal });
+    expect(result).toMatchObject({ ok: false, cancelled: true });
+  });
+
+  it.each([
+    ['epochs', { epochs: { ...FAST.train.epochs, logreg: 0 } }, 'Epochs'],
+    ['batch size', { batchSize: { ...FAST.train.batchSize, logreg: 0.5 } }, 'batch size'],
+  ])('refuses a bad %s', async (_name, train, message) => {
+    const settings = { ...FAST, train: { ...FAST.train, models: ['logreg' as const], ...train } };
+    const result = await runPipeline(buildTable(smallLog()), settings);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain(message);
+  });
+
+  it('trains the regression, reports its metrics and frees its tensors when disposed', async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const epochs: number[] = [];
+    const settings: PipelineSettings = {
+      ...FAST,
+      train: { ...FAST.train, models: ['logreg'], epochs: { ...FAST.train.epochs, logreg: 2 } },
+    };
+    const result = await runPipeline(buildTable(smallLog()), settings, { onEpoch: (_m, r) => epochs.push(r.epoch) });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(epochs).toEqual([1, 2]);
+    expect(result.run.metrics.logreg.logLoss).toBeGreaterThan(0);
+    const softmax = Object.values(result.run.weights.logreg).reduce((a, b) => a + b, 0);
+    expect(softmax).toBeCloseTo(1, 5);
+    expect(result.run.sweep.models.map((m) => m.model)).toContain('logreg');
+    expect(result.run.sweep.models.map((m) => m.model)).not.toContain('logreg_raw');
+    for (const m of result.run.models) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

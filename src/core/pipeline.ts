@@ -1,0 +1,380 @@
+/**
+ * One attribution run, step by step: prepare the journeys, compute the position
+ * models, train the neural models, then sweep the pitch for every model's
+ * weights. Shared by the worker and (if it wants) the CLI; progress per step
+ * and cancellation through an AbortSignal.
+ *
+ * Also the budget recommendation: one model's allocation at one pitch, with
+ * optional floors, ceilings and a cap on the change against current spend,
+ * replayed like the sweep.
+ */
+import { attributePositions, type PositionAttribution } from './attribution/position';
+import type { ClassificationMetrics } from './models/metrics';
+import {
+  attributionWeights,
+  evaluateModel,
+  trainModel,
+  type BatchProgress,
+  type EpochRecord,
+  type TrainedModel,
+} from './models/train';
+import { checkPrepareSettings, prepareJourneys } from './prepare';
+import type { PreparedData, WeightsByModel } from './prepared';
+import {
+  DEFAULT_HALF_LIFE_DAYS,
+  DEFAULT_PREPARE,
+  DEFAULT_SIMULATE,
+  DEFAULT_TRAIN,
+  POSITION_MODELS,
+  type Backend,
+  type NeuralModelName,
+  type PositionModelName,
+  type PrepareSettings,
+  type SimulateSettings,
+  type TrainSettings,
+} from './settings';
+import {
+  campaignBudgets,
+  checkSimulateSettings,
+  defaultBudget,
+  replay,
+  replayInput,
+  resolveWeights,
+  sweepPitches,
+  type ReplayInput,
+  type Sweep,
+} from './simulate';
+import type { EventTable } from './table';
+
+export interface PipelineSettings {
+  prepare: PrepareSettings;
+  train: TrainSettings;
+  simulate: SimulateSettings;
+  positionModels: PositionModelName[];
+  halfLifeDays: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineSettings = {
+  prepare: DEFAULT_PREPARE,
+  train: DEFAULT_TRAIN,
+  simulate: DEFAULT_SIMULATE,
+  positionModels: [...POSITION_MODELS],
+  halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
+};
+
+/** Steps of a run after the parse, in order. */
+export type RunStep = 'prepare' | 'position' | NeuralModelName | 'simulate';
+
+/** `detail` says why this backend (e.g. a software GPU adapter passed over). */
+export type BackendStart = { ok: true; backend: string; detail?: string } | { ok: false; error: string };
+
+export interface PipelineCallbacks {
+  onStep?: (step: RunStep, done: number, total: number, detail?: string) => void;
+  onEpoch?: (model: NeuralModelName, record: EpochRecord) => void;
+  signal?: AbortSignal;
+  /** Told once the backend has started, before the first model trains. */
+  onBackend?: (backend: string, detail?: string) => void;
+  /** Starts the tfjs backend before training (the browser's WebGPU/WebGL/wasm ladder lives outside core). */
+  initBackend?: (preferred?: Backend) => Promise<BackendStart>;
+}
+
+export type ModelMetrics = ClassificationMetrics & { history: EpochRecord[]; seconds: number; backend: string };
+
+export interface PipelineRun {
+  prepared: PreparedData;
+  positions: PositionAttribution[];
+  /** Trained networks; the caller owns them and disposes them when replaced. */
+  models: TrainedModel[];
+  metrics: Record<string, ModelMetrics>;
+  /** Every model's weights keyed by campaign id: the CLI weights file format. */
+  weights: WeightsByModel;
+  sweep: Sweep;
+  backend: string | null;
+  notes: string[];
+}
+
+export type PipelineResult = { ok: true; run: PipelineRun } | { ok: false; error: string; cancelled?: boolean };
+
+/** Raw regression coefficients can be negative and are not shares: kept in exports, left out of budget sweeps. */
+export function sweepableWeights(weights: WeightsByModel): WeightsByModel {
+  return Object.fromEntries(Object.entries(weights).filter(([name]) => !name.endsWith('_raw')));
+}
+
+export async function runPipeline(table: EventTable, settings: PipelineSettings, callbacks: PipelineCallbacks = {}): Promise<PipelineResult> {
+  const { onStep, signal } = callbacks;
+  const cancelled = (): PipelineResult => ({ ok: false, error: 'The run was cancelled.', cancelled: true });
+  const prepareCheck = checkPrepareSettings(settings.prepare);
+  if (!prepareCheck.ok) return prepareCheck;
+  const simulateCheck = checkSimulateSettings(settings.simulate);
+  if (!simulateCheck.ok) return simulateCheck;
+  for (const name of settings.train.models) {
+    if (!(Number.isInteger(settings.train.epochs[name]) && settings.train.epochs[name] >= 1)) {
+      return { ok: false, error: `Epochs for ${name} must be a whole number of at least 1.` };
+    }
+    if (!(Number.isInteger(settings.train.batchSize[name]) && settings.train.batchSize[name] >= 1)) {
+      return { ok: false, error: `The batch size for ${name} must be a whole number of at least 1.` };
+    }
+  }
+
+  // Yields between steps so a cancel message reaches the worker before the next long step.
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const notes: string[] = [];
+
+  onStep?.('prepare', 0, 1);
+  await pause();
+  if (signal?.aborted) return cancelled();
+  const prepared = prepareJourneys(table, settings.prepare, (p) => onStep?.('prepare', p.done, p.total, p.stage));
+  onStep?.('prepare', 1, 1);
+  if (prepared.journeys.count === 0) {
+    return { ok: false, error: 'No journeys are left after sampling and filtering: lower the minimum touchpoints or keep more campaigns.' };
+  }
+  if (prepared.stats.convertedJourneys === 0) {
+    return { ok: false, error: 'None of the prepared journeys converted, so there is nothing to attribute.' };
+  }
+
+  await pause();
+  if (signal?.aborted) return cancelled();
+  onStep?.('position', 0, 1);
+  const positions = attributePositions(prepared, settings.positionModels, { halfLifeDays: settings.halfLifeDays });
+  const weights: WeightsByModel = {};
+  for (const p of positions) weights[p.model] = p.weights;
+  onStep?.('position', 1, 1);
+
+  const models: TrainedModel[] = [];
+  const metrics: Record<string, ModelMetrics> = {};
+  let backend: string | null = null;
+  try {
+    if (settings.train.models.length > 0 && callbacks.initBackend) {
+      const started = await callbacks.initBackend(settings.train.backend);
+      if (!started.ok) return { ok: false, error: started.error };
+      backend = started.backend;
+      callbacks.onBackend?.(backend, started.detail);
+    }
+    for (const name of settings.train.models) {
+      if (signal?.aborted) throw abort();
+      const epochs = settings.train.epochs[name];
+      onStep?.(name, 0, epochs, `epoch 1 of ${epochs}`);
+      const began = Date.now();
+      const model = await trainModel(prepared, name, settings.train, {
+        signal,
+        onBatchEnd: (b: BatchProgress) =>
+          onStep?.(name, b.epoch - 1 + b.batch / b.batches, b.epochs, `epoch ${b.epoch} of ${b.epochs}, loss ${b.loss.toFixed(3)}`),
+        onEpochEnd: (m, record) => callbacks.onEpoch?.(m, record),
+      });
+      models.push(model);
+      const m = await evaluateModel(model, prepared);
+      metrics[name] = { ...m, history: model.history, seconds: (Date.now() - began) / 1000, backend: model.backend };
+      backend = model.backend;
+      for (const a of await attributionWeights(model, prepared)) weights[a.model] = a.weights;
+      onStep?.(name, epochs, epochs, `done in ${metrics[name].seconds.toFixed(1)} s`);
+    }
+  } catch (err) {
+    for (const m of models) m.dispose();
+    if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return cancelled();
+    return { ok: false, error: err instanceof Error ? err.message.split('\n', 1)[0] : String(err) };
+  }
+
+  await pause();
+  if (signal?.aborted) {
+    for (const m of models) m.dispose();
+    return cancelled();
+  }
+  const sweep = sweepPitches(replayInput(prepared), sweepableWeights(weights), settings.simulate, (done, total) =>
+    onStep?.('simulate', done, total),
+  );
+  if (!sweep.ok) {
+    for (const m of models) m.dispose();
+    return { ok: false, error: sweep.error };
+  }
+  for (const s of sweep.models) {
+    if (s.clippedCampaigns > 0) notes.push(`${s.model}: ${s.clippedCampaigns} negative weights were set to 0 for the replay.`);
+  }
+  const { ok: _ok, ...sweepData } = sweep;
+  return { ok: true, run: { prepared, positions, models, metrics, weights, sweep: sweepData, backend, notes } };
+}
+
+function abort(): Error {
+  const err = new Error('The run was cancelled.');
+  err.name = 'AbortError';
+  return err;
+}
+
+// -- Budget recommendation --------------------------------------------------------------------
+
+export interface RecommendationOptions {
+  model: string;
+  pitch: number;
+  /** Total budget; default as in the sweep (10% of the replayed impressions, or of their cost). */
+  budget?: number;
+  unit: SimulateSettings['unit'];
+  /** Least and most budget per campaign id, in the budget's unit. */
+  floor?: Record<string, number>;
+  ceiling?: Record<string, number>;
+  /** Largest change against current spend, as a share of it (0.5 = at most ±50%). */
+  maxChange?: number;
+}
+
+export interface CampaignRecommendation {
+  campaign: string;
+  weight: number;
+  /** The budget spread like today's impressions (or cost): what the campaign gets now. */
+  current: number;
+  recommended: number;
+  /** recommended - current. */
+  change: number;
+  /** recommended / total. */
+  share: number;
+  /** Which limit held the campaign, if any. */
+  limit?: 'floor' | 'ceiling' | 'max-change';
+}
+
+export interface Recommendation {
+  model: string;
+  pitch: number;
+  budget: number;
+  unit: SimulateSettings['unit'];
+  campaigns: CampaignRecommendation[];
+  /** Converted journeys the replay keeps with the recommended and with the current allocation. */
+  conversions: number;
+  currentConversions: number;
+}
+
+export type RecommendationResult = { ok: true; recommendation: Recommendation } | { ok: false; error: string };
+
+/**
+ * Splits the budget like the sweep (share ∝ (w/w_max)^pitch), then applies the
+ * limits by water-filling: a campaign pushed past a limit is fixed there and
+ * the rest of the budget is split again over the others, until none is past.
+ */
+export function recommendAllocation(
+  prepared: PreparedData,
+  weightsByModel: WeightsByModel,
+  options: RecommendationOptions,
+  input: ReplayInput = replayInput(prepared),
+): RecommendationResult {
+  const byCampaign = weightsByModel[options.model];
+  if (!byCampaign) return { ok: false, error: `There are no weights for model "${options.model}".` };
+  if (!(Number.isFinite(options.pitch) && options.pitch >= 0)) return { ok: false, error: 'The pitch must be a number of 0 or more.' };
+  if (options.maxChange !== undefined && !(options.maxChange >= 0)) {
+    return { ok: false, error: 'The largest change must be a share of 0 or more.' };
+  }
+  const resolved = resolveWeights(input.campaignIds, byCampaign, `"${options.model}"`);
+  if (!resolved.ok) return resolved;
+  const ids = input.campaignIds;
+  const n = ids.length;
+  const budget = options.budget ?? defaultBudget(input, options.unit);
+  if (!(Number.isFinite(budget) && budget > 0)) return { ok: false, error: 'The budget must be a positive number.' };
+
+  const current = currentAllocation(input, budget, options.unit);
+  const lower = new Float64Array(n);
+  const upper = new Float64Array(n).fill(Infinity);
+  const lowerBy: (CampaignRecommendation['limit'] | undefined)[] = new Array(n);
+  const upperBy: (CampaignRecommendation['limit'] | undefined)[] = new Array(n);
+  for (let c = 0; c < n; c++) {
+    if (options.maxChange !== undefined) {
+      lower[c] = current[c] * Math.max(0, 1 - options.maxChange);
+      upper[c] = current[c] * (1 + options.maxChange);
+      lowerBy[c] = upperBy[c] = 'max-change';
+    }
+    const floor = options.floor?.[ids[c]];
+    const ceiling = options.ceiling?.[ids[c]];
+    if (floor !== undefined && floor > lower[c]) {
+      lower[c] = floor;
+      lowerBy[c] = 'floor';
+    }
+    if (ceiling !== undefined && ceiling < upper[c]) {
+      upper[c] = ceiling;
+      upperBy[c] = 'ceiling';
+    }
+    if (lower[c] > upper[c]) return { ok: false, error: `Campaign ${ids[c]}: its lower limit is above its upper limit.` };
+  }
+  let lowerSum = 0;
+  let upperSum = 0;
+  for (let c = 0; c < n; c++) {
+    lowerSum += lower[c];
+    upperSum += upper[c];
+  }
+  if (lowerSum > budget * (1 + 1e-9)) return { ok: false, error: 'The campaigns\' lower limits add up to more than the budget.' };
+  if (upperSum < budget * (1 - 1e-9)) return { ok: false, error: 'The campaigns\' upper limits add up to less than the budget.' };
+
+  // Unlimited split in float64 (no ceil yet), as campaignBudgets computes it.
+  const share = campaignBudgets(resolved.weights, 1, options.pitch, 'money');
+  const amount = new Float64Array(n);
+  const fixed = new Uint8Array(n);
+  const limit: (CampaignRecommendation['limit'] | undefined)[] = new Array(n);
+  for (let round = 0; round <= n; round++) {
+    let remaining = budget;
+    let freeShare = 0;
+    let free = 0;
+    for (let c = 0; c < n; c++) {
+      if (fixed[c]) remaining -= amount[c];
+      else {
+        freeShare += share[c];
+        free++;
+      }
+    }
+    if (free === 0) break;
+    let changed = false;
+    for (let c = 0; c < n; c++) {
+      if (fixed[c]) continue;
+      // Without any weight left among the free campaigns, the rest goes where the limits allow, evenly.
+      amount[c] = freeShare > 0 ? (remaining * share[c]) / freeShare : remaining / free;
+    }
+    for (let c = 0; c < n; c++) {
+      if (fixed[c]) continue;
+      if (amount[c] < lower[c] - 1e-9) {
+        amount[c] = lower[c];
+        limit[c] = lowerBy[c];
+        fixed[c] = 1;
+        changed = true;
+      } else if (amount[c] > upper[c] + 1e-9) {
+        amount[c] = upper[c];
+        limit[c] = upperBy[c];
+        fixed[c] = 1;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  // Impressions are bought whole, as in the sweep's budgets.
+  const recommended = options.unit === 'impressions' ? amount.map((b) => (b > 0 ? Math.ceil(b - 1e-9) : 0)) : amount;
+  const currentBudgets = options.unit === 'impressions' ? current.map((b) => Math.ceil(b - 1e-9)) : current;
+  let total = 0;
+  for (let c = 0; c < n; c++) total += recommended[c];
+
+  const campaigns: CampaignRecommendation[] = ids.map((campaign, c) => ({
+    campaign,
+    weight: resolved.weights[c],
+    current: currentBudgets[c],
+    recommended: recommended[c],
+    change: recommended[c] - currentBudgets[c],
+    share: total > 0 ? recommended[c] / total : 0,
+    ...(limit[c] ? { limit: limit[c] } : {}),
+  }));
+  const state = new Uint8Array(input.journeyLabel.length);
+  return {
+    ok: true,
+    recommendation: {
+      model: options.model,
+      pitch: options.pitch,
+      budget,
+      unit: options.unit,
+      campaigns,
+      conversions: replay(input, recommended, options.unit, state).conversions,
+      currentConversions: replay(input, currentBudgets, options.unit, state).conversions,
+    },
+  };
+}
+
+/** Today's spend scaled to the budget: each campaign's share of the replayed impressions (or of their cost). */
+export function currentAllocation(input: ReplayInput, budget: number, unit: SimulateSettings['unit']): Float64Array {
+  const used = new Float64Array(input.campaignIds.length);
+  let total = 0;
+  for (let e = 0; e < input.events.count; e++) {
+    const v = unit === 'impressions' ? 1 : input.events.cost[e];
+    used[input.events.campaign[e]] += v;
+    total += v;
+  }
+  if (total > 0) for (let c = 0; c < used.length; c++) used[c] = (budget * used[c]) / total;
+  return used;
+}

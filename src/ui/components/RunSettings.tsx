@@ -1,0 +1,164 @@
+import { useId, type ReactNode } from 'react';
+import type { PipelineSettings } from '../../shared/protocol';
+import type { Backend, Balancing, NeuralModelName } from '../../core/settings';
+
+interface Props {
+  value: PipelineSettings;
+  disabled: boolean;
+  onChange: (next: PipelineSettings) => void;
+}
+
+const MODEL_LABELS: Record<NeuralModelName, string> = {
+  logreg: 'Logistic regression',
+  lstm: 'LSTM',
+  attention: 'LSTM with attention',
+};
+
+/** The run's options with the article's defaults, each explained in one line. */
+export function RunSettings({ value, disabled, onChange }: Props) {
+  const id = useId();
+  const prepare = (patch: Partial<PipelineSettings['prepare']>) => onChange({ ...value, prepare: { ...value.prepare, ...patch } });
+  const train = (patch: Partial<PipelineSettings['train']>) => onChange({ ...value, train: { ...value.train, ...patch } });
+  const campaigns = value.prepare.campaigns.kind === 'count' ? value.prepare.campaigns.count : '';
+  const lstmEpochs = value.train.epochs.attention;
+  const lstmBatch = value.train.batchSize.attention;
+
+  const field = (key: string, label: string, help: string, control: ReactNode) => (
+    <div className="field setting">
+      <label htmlFor={`${id}-${key}`}>{label}</label>
+      {control}
+      <span className="help" id={`${id}-${key}-help`}>
+        {help}
+      </span>
+    </div>
+  );
+  const numberInput = (key: string, v: number | string, set: (n: number) => void, min = 1, step = 1) => (
+    <input
+      id={`${id}-${key}`}
+      data-testid={`setting-${key}`}
+      aria-describedby={`${id}-${key}-help`}
+      type="number"
+      min={min}
+      step={step}
+      value={v}
+      disabled={disabled}
+      onChange={(e) => {
+        const n = Number(e.target.value);
+        if (e.target.value !== '' && Number.isFinite(n)) set(n);
+      }}
+    />
+  );
+
+  return (
+    <fieldset className="panel settings" data-testid="settings" disabled={disabled}>
+      <legend>Run settings</legend>
+      {field(
+        'campaigns',
+        'Campaigns sampled',
+        'Campaigns kept at random, as the article keeps 400 of about 700; more than there are keeps all.',
+        numberInput('campaigns', campaigns, (n) => prepare({ campaigns: { kind: 'count', count: Math.round(n) } })),
+      )}
+      {field(
+        'min-touchpoints',
+        'Fewest touchpoints',
+        'Journeys shorter than this are dropped (article: 2).',
+        numberInput('min-touchpoints', value.prepare.minTouchpoints, (n) => prepare({ minTouchpoints: Math.round(n) })),
+      )}
+      {field(
+        'max-touchpoints',
+        'Most touchpoints',
+        'The sequence models read this many touchpoints of a journey, the first ones (article: 15).',
+        numberInput('max-touchpoints', value.prepare.maxTouchpoints, (n) => prepare({ maxTouchpoints: Math.round(n) })),
+      )}
+      {field(
+        'balance',
+        'Balancing',
+        'Unconverted journeys are drawn at random until both classes hold about as many events (article) or journeys.',
+        <select
+          id={`${id}-balance`}
+          data-testid="setting-balance"
+          value={value.prepare.balance}
+          onChange={(e) => prepare({ balance: e.target.value as Balancing })}
+        >
+          <option value="events">by events (article)</option>
+          <option value="journeys">by journeys</option>
+          <option value="none">none</option>
+        </select>,
+      )}
+      {field(
+        'epochs',
+        'Epochs (LSTMs)',
+        'Passes over the training journeys for the LSTM and attention models (article: 5).',
+        numberInput('epochs', lstmEpochs, (n) =>
+          train({ epochs: { ...value.train.epochs, lstm: Math.round(n), attention: Math.round(n) } }),
+        ),
+      )}
+      {field(
+        'epochs-logreg',
+        'Epochs (regression)',
+        'Passes for the logistic regression (article: 10).',
+        numberInput('epochs-logreg', value.train.epochs.logreg, (n) => train({ epochs: { ...value.train.epochs, logreg: Math.round(n) } })),
+      )}
+      {field(
+        'batch-size',
+        'Batch size (LSTMs)',
+        'Journeys per training step for the LSTMs (article: 64); the regression uses twice this.',
+        numberInput('batch-size', lstmBatch, (n) => {
+          const b = Math.round(n);
+          train({ batchSize: { logreg: 2 * b, lstm: b, attention: b } });
+        }),
+      )}
+      {field(
+        'backend',
+        'Compute backend',
+        'Where the networks train: the best available is WebGPU on a real GPU, else WebAssembly.',
+        <select
+          id={`${id}-backend`}
+          data-testid="setting-backend"
+          value={value.train.backend ?? ''}
+          onChange={(e) => train({ backend: (e.target.value || undefined) as Backend | undefined })}
+        >
+          <option value="">best available</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="webgl">WebGL</option>
+          <option value="wasm">WebAssembly</option>
+          <option value="cpu">plain JavaScript (slow)</option>
+        </select>,
+      )}
+      {field(
+        'seed',
+        'Seed',
+        'Same seed, same sampling, split and training: a run can be repeated exactly.',
+        numberInput(
+          'seed',
+          value.prepare.seed,
+          (n) => onChange({ ...value, prepare: { ...value.prepare, seed: n }, train: { ...value.train, seed: n } }),
+          0,
+        ),
+      )}
+      <div className="field setting">
+        <span className="label">Models to train</span>
+        <div className="checks">
+          {(Object.keys(MODEL_LABELS) as NeuralModelName[]).map((m) => (
+            <label key={m} className="check">
+              <input
+                type="checkbox"
+                data-testid={`setting-model-${m}`}
+                checked={value.train.models.includes(m)}
+                onChange={(e) =>
+                  train({
+                    models: (Object.keys(MODEL_LABELS) as NeuralModelName[]).filter((k) =>
+                      k === m ? e.target.checked : value.train.models.includes(k),
+                    ),
+                  })
+                }
+              />
+              {MODEL_LABELS[m]}
+            </label>
+          ))}
+        </div>
+        <span className="help">Last-touch and the other position rules are always computed; they need no training.</span>
+      </div>
+    </fieldset>
+  );
+}

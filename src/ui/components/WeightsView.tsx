@@ -1,0 +1,163 @@
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type YAxisTickContentProps,
+} from 'recharts';
+import type { RunResults } from '../../shared/protocol';
+import { asShares, pearson } from '../../shared/stats';
+import { formatCount, formatPercent } from '../format';
+import { modelColour, modelName } from '../palette';
+import { ChartActions } from './ChartActions';
+
+const WINDOW = 15;
+/** Models compared side by side (the article's three), plus the planted truth on demo data. */
+const COMPARED = ['lta', 'logreg', 'attention', 'truth'];
+
+type SortKey = 'campaign' | 'impressions' | string;
+
+export function WeightsView({ results }: { results: RunResults }) {
+  const ids = results.campaignIds;
+  const series = useMemo(() => {
+    const all: Record<string, Record<string, number>> = { ...results.weights };
+    if (results.truth) all.truth = results.truth;
+    return COMPARED.filter((m) => all[m]).map((m) => ({ model: m, shares: asShares(ids, all[m]) }));
+  }, [results, ids]);
+
+  const [sortKey, setSortKey] = useState<SortKey>(series[0]?.model ?? 'campaign');
+  const [start, setStart] = useState(0);
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<string | null>(null);
+  const chartRef = useRef<HTMLDivElement>(null);
+  const scatterRef = useRef<HTMLDivElement>(null);
+
+  const order = useMemo(() => {
+    const idx = ids.map((_, i) => i);
+    const key = series.find((s) => s.model === sortKey);
+    if (key) idx.sort((a, b) => key.shares[b] - key.shares[a] || a - b);
+    else if (sortKey === 'impressions') idx.sort((a, b) => results.impressions[b] - results.impressions[a] || a - b);
+    else idx.sort((a, b) => ids[a].localeCompare(ids[b], 'en', { numeric: true }));
+    return idx;
+  }, [ids, series, sortKey, results.impressions]);
+
+  const windowStart = Math.min(start, Math.max(0, order.length - WINDOW));
+  const data = order.slice(windowStart, windowStart + WINDOW).map((i) => {
+    const row: Record<string, string | number> = { campaign: ids[i] };
+    for (const s of series) row[s.model] = s.shares[i];
+    return row;
+  });
+
+  function find(event: FormEvent) {
+    event.preventDefault();
+    const q = query.trim();
+    const at = order.findIndex((i) => ids[i] === q);
+    const loose = at >= 0 ? at : order.findIndex((i) => ids[i].includes(q));
+    if (!q || loose < 0) {
+      setFound(null);
+      return;
+    }
+    setFound(ids[order[loose]]);
+    setStart(Math.max(0, loose - Math.floor(WINDOW / 2)));
+  }
+
+  const x = series.find((s) => s.model === 'lta');
+  const y = series.find((s) => s.model === 'attention') ?? series.find((s) => s.model === 'logreg');
+  const correlation = x && y ? pearson(x.shares, y.shares) : Number.NaN;
+  const points = x && y ? ids.map((id, i) => ({ campaign: id, x: x.shares[i], y: y.shares[i] })) : [];
+
+  return (
+    <div className="summary-grid">
+      <figure className="chart">
+        <figcaption>
+          Attribution weight per campaign, as a share of each model's total{' '}
+          <ChartActions target={chartRef} name="weights" />
+        </figcaption>
+        <div className="chart-controls">
+          <label>
+            Sort by{' '}
+            <select data-testid="weights-sort" value={sortKey} onChange={(e) => { setSortKey(e.target.value); setStart(0); }}>
+              {series.map((s) => (
+                <option key={s.model} value={s.model}>{modelName(s.model)} weight</option>
+              ))}
+              <option value="impressions">impressions</option>
+              <option value="campaign">campaign id</option>
+            </select>
+          </label>
+          <form onSubmit={find} className="inline-form">
+            <label>
+              Find campaign{' '}
+              <input data-testid="weights-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="id" size={10} />
+            </label>
+            <button type="submit" className="button button--small" data-testid="weights-find">Find</button>
+          </form>
+          <button type="button" className="button button--small button--secondary" data-testid="weights-prev" disabled={windowStart === 0} onClick={() => setStart(Math.max(0, windowStart - WINDOW))}>
+            ◀ Previous
+          </button>
+          <span className="muted">
+            {formatCount(windowStart + 1)}–{formatCount(Math.min(order.length, windowStart + WINDOW))} of {formatCount(order.length)}
+          </span>
+          <button type="button" className="button button--small button--secondary" data-testid="weights-next" disabled={windowStart + WINDOW >= order.length} onClick={() => setStart(windowStart + WINDOW)}>
+            Next ▶
+          </button>
+        </div>
+        <div ref={chartRef} data-testid="weights-chart" data-campaigns={ids.length} data-window-start={windowStart} data-found={found ?? ''} data-models={series.map((s) => s.model).join(',')}>
+          <ResponsiveContainer width="100%" height={Math.max(260, data.length * 30 + 60)}>
+            <BarChart data={data} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+              <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+              <XAxis type="number" tickFormatter={(v: number) => formatPercent(v)} />
+              <YAxis
+                type="category"
+                dataKey="campaign"
+                width={110}
+                interval={0}
+                tick={(props: YAxisTickContentProps) => {
+                  const id = String(props.payload.value);
+                  const hit = id === found;
+                  return (
+                    <text x={props.x} y={props.y} dy={4} textAnchor="end" fontSize={12} fontWeight={hit ? 700 : 400} fill={hit ? '#000' : '#333'}>
+                      {hit ? `▶ ${id}` : id}
+                    </text>
+                  );
+                }}
+              />
+              <Tooltip formatter={(v, n) => [formatPercent(Number(v)), modelName(String(n))]} />
+              <Legend formatter={(v) => modelName(String(v))} />
+              {series.map((s) => (
+                <Bar key={s.model} dataKey={s.model} fill={modelColour(s.model)} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      </figure>
+      {points.length > 0 && x && y && (
+        <figure className="chart">
+          <figcaption>
+            {modelName(y.model)} against last-touch, one dot per campaign <ChartActions target={scatterRef} name="weights-scatter" />
+          </figcaption>
+          <p className="muted" data-testid="weights-correlation" data-value={correlation}>
+            Correlation (Pearson): {Number.isFinite(correlation) ? correlation.toFixed(3) : 'not defined'}
+          </p>
+          <div ref={scatterRef} data-testid="weights-scatter" data-correlation={correlation}>
+            <ResponsiveContainer width="100%" height={300}>
+              <ScatterChart margin={{ top: 8, right: 24, bottom: 24, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis type="number" dataKey="x" name="last-touch" tickFormatter={(v: number) => formatPercent(v)} label={{ value: 'last-touch share', position: 'insideBottom', offset: -12 }} />
+                <YAxis type="number" dataKey="y" name={modelName(y.model)} tickFormatter={(v: number) => formatPercent(v)} width={64} />
+                <Tooltip formatter={(v) => formatPercent(Number(v))} />
+                <Scatter data={points} fill={modelColour(y.model)} isAnimationActive={false} />
+              </ScatterChart>
+            </ResponsiveContainer>
+          </div>
+        </figure>
+      )}
+    </div>
+  );
+}

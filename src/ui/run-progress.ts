@@ -1,0 +1,45 @@
+/** Per-step and whole-run progress of a run, folded from the worker's progress messages. */
+import { PIPELINE_STEPS, type JobProgress, type PipelineStep } from '../shared/protocol';
+
+export interface StepState {
+  done: number;
+  total: number;
+  detail?: string;
+}
+
+export type RunProgress = Partial<Record<PipelineStep, StepState>>;
+
+/** Steps a run goes through: the parse happened at load; neural steps only for the models asked for. */
+export function activeSteps(models: readonly string[]): PipelineStep[] {
+  return PIPELINE_STEPS.filter((s) => !(s === 'logreg' || s === 'lstm' || s === 'attention') || models.includes(s));
+}
+
+/** A message for one step also means every earlier step is finished (the worker runs them in order). */
+export function foldProgress(state: RunProgress, p: JobProgress, steps: readonly PipelineStep[]): RunProgress {
+  const next: RunProgress = { ...state };
+  const at = steps.indexOf(p.step);
+  for (let i = 0; i < at; i++) {
+    const s = steps[i];
+    const prev = next[s];
+    next[s] = { done: prev?.total || 1, total: prev?.total || 1, detail: prev?.detail };
+  }
+  next[p.step] = { done: p.done, total: p.total, detail: p.detail };
+  return next;
+}
+
+/** Share 0..1 of the run done, each step counting equally. */
+export function overallShare(state: RunProgress, steps: readonly PipelineStep[]): number {
+  if (steps.length === 0) return 0;
+  let sum = 0;
+  for (const s of steps) {
+    const st = state[s];
+    if (st && st.total > 0) sum += Math.min(1, st.done / st.total);
+  }
+  return sum / steps.length;
+}
+
+export function completeAll(state: RunProgress, steps: readonly PipelineStep[]): RunProgress {
+  const next: RunProgress = { ...state };
+  for (const s of steps) next[s] = { done: next[s]?.total || 1, total: next[s]?.total || 1, detail: next[s]?.detail };
+  return next;
+}
