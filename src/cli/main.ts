@@ -4,11 +4,19 @@
  *
  * Commands register below: one import and one entry each.
  */
-import type { CliCommand } from './command';
+import { UsageError, type CliCommand } from './command';
 // -- command imports (one line each) --
+import { trainCommand } from './commands/train';
+import { summaryCommand } from './commands/summary';
+import { attributeCommand } from './commands/attribute';
+import { simulateCommand } from './commands/simulate';
 
 const COMMANDS: Record<string, CliCommand> = {
   // -- command entries (one line each) --
+  train: trainCommand,
+  summary: summaryCommand,
+  attribute: attributeCommand,
+  simulate: simulateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +41,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );
