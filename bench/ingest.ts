@@ -1,5 +1,5 @@
 /**
- * Ingest benchmark: `npm run bench:ingest [-- --rows N] [--papa-mb MB]`.
+ * Ingest benchmark: `npm run bench:ingest [-- --rows N] [--papa-mb MB] [--plain-mb MB]`.
  *
  * Generates a Criteo-schema .tsv.gz of 16.5 M rows once (cached in
  * ~/.cache/attribution-lab/), then measures, each in a fresh
@@ -8,18 +8,27 @@
  * plain text, rows/s, seconds and peak RSS. Targets (2 cores): the whole
  * file under 20 s and 1.5 GB.
  *
+ * The machine is shared, so wall time says little: each figure also has the
+ * CPU-seconds it took (all threads, and the main thread alone, from /proc),
+ * CPU-seconds per GB of text and MB of text per CPU-second. With zlib
+ * inflating on another thread (src/cli/input.ts), the wall time on an idle
+ * 2-core machine is about the larger of the two threads' CPU-seconds; that is
+ * the estimate printed for the whole file. `--plain-mb MB` also times the
+ * core ingest on the first MB of the text, uncompressed (cached), which is
+ * the scanner alone.
+ *
  * `--browser [--dist DIR]`: the same file picked in the built app (`npx vite
  * build --outDir DIR` first) in headless Chromium, timed to the summary, with the summed RSS of
  * the browser's processes sampled from /proc (shared pages counted twice, so
  * an upper bound).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import Papa from 'papaparse';
 import { openInputFile } from '../src/cli/input';
 import { ingest } from '../src/core/ingest';
@@ -105,8 +114,55 @@ async function generate(path: string, rows: number, synth: boolean): Promise<voi
 
 type Figures = Record<string, number | string>;
 
+/** The first `mb` MB of the gzip's text as a plain file beside it (made once), cut at a line end. */
+async function plainPrefix(path: string, mb: number): Promise<string> {
+  const out = path.replace(/\.tsv\.gz$/, `-first${mb}MB.tsv`);
+  if (existsSync(out)) return out;
+  const limit = mb * MB;
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  for await (const piece of createReadStream(path).pipe(createGunzip())) {
+    pieces.push(piece as Buffer);
+    bytes += (piece as Buffer).length;
+    if (bytes >= limit) break;
+  }
+  const text = Buffer.concat(pieces).subarray(0, limit);
+  writeFileSync(out, text.subarray(0, text.lastIndexOf(10) + 1));
+  return out;
+}
+
+/** CPU-seconds of the main thread alone (Linux; NaN elsewhere). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Starts a CPU clock; the returned function gives the figures for `textBytes` of text. */
+function cpuClock(): (textBytes: number) => Figures {
+  const process0 = process.cpuUsage();
+  const main0 = mainThreadCpuSeconds();
+  return (textBytes) => {
+    const used = process.cpuUsage(process0);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const mainCpuSeconds = mainThreadCpuSeconds() - main0;
+    return {
+      cpuSeconds,
+      mainCpuSeconds,
+      otherThreadsCpuSeconds: cpuSeconds - mainCpuSeconds,
+      cpuSecondsPerGB: cpuSeconds / (textBytes / 1e9),
+      mbPerCpuSecond: textBytes / MB / cpuSeconds,
+    };
+  };
+}
+
 async function gunzipOnly(path: string): Promise<Figures> {
   const file = await openInputFile(path);
+  const cpu = cpuClock();
   const started = performance.now();
   const reader = file.stream().pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
   let bytes = 0;
@@ -116,11 +172,24 @@ async function gunzipOnly(path: string): Promise<Figures> {
     bytes += value.length;
   }
   const seconds = (performance.now() - started) / 1000;
-  return { textMB: bytes / MB, seconds, mbPerSecond: bytes / MB / seconds };
+  return { textMB: bytes / MB, seconds, mbPerSecond: bytes / MB / seconds, ...cpu(bytes) };
+}
+
+/** Node's zlib as the CLI uses it: 1 MB reads, 256 KB inflated pieces. */
+async function zlibOnly(path: string): Promise<Figures> {
+  const cpu = cpuClock();
+  const started = performance.now();
+  let bytes = 0;
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 18 }))) {
+    bytes += (piece as Buffer).length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { textMB: bytes / MB, seconds, mbPerSecond: bytes / MB / seconds, ...cpu(bytes) };
 }
 
 async function coreIngest(path: string): Promise<Figures> {
   const file = await openInputFile(path);
+  const cpu = cpuClock();
   const started = performance.now();
   let lastPercent = -10;
   const result = await ingest(file, {
@@ -146,6 +215,7 @@ async function coreIngest(path: string): Promise<Figures> {
     rowsPerSecond: t.rowCount / seconds,
     tableMB: tableByteLength(t) / MB,
     bytesPerRow: tableByteLength(t) / t.rowCount,
+    ...cpu(t.source.textBytes),
   };
 }
 
@@ -178,7 +248,14 @@ async function papaparse(path: string, limitMB: number): Promise<Figures> {
 }
 
 async function child(mode: string, path: string): Promise<void> {
-  const figures = mode === 'gunzip' ? await gunzipOnly(path) : mode === 'ingest' ? await coreIngest(path) : await papaparse(path, flag('--papa-mb', 400));
+  const figures =
+    mode === 'gunzip'
+      ? await gunzipOnly(path)
+      : mode === 'zlib'
+        ? await zlibOnly(path)
+        : mode === 'ingest'
+          ? await coreIngest(path)
+          : await papaparse(path, flag('--papa-mb', 400));
   figures.peakRssMB = peakRssBytes() / MB;
   process.stdout.write(JSON.stringify(figures) + '\n');
 }
@@ -268,7 +345,7 @@ async function browserRun(path: string): Promise<Figures> {
 
 const fmt = (f: Figures) =>
   Object.entries(f)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(k === 'bytesPerRow' ? 1 : 2)) : v}`)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(k === 'bytesPerRow' || k.startsWith('mbPer') ? 1 : 2)) : v}`)
     .join(', ');
 
 async function main(): Promise<void> {
@@ -283,10 +360,23 @@ async function main(): Promise<void> {
     console.log(`headless Chromium, built app, file picked to summary shown: ${fmt(await browserRun(path))}`);
     return;
   }
+  const plainMB = flag('--plain-mb', 0);
+  if (plainMB > 0) {
+    const plain = await plainPrefix(path, plainMB);
+    const scanner = runChild('ingest', plain);
+    console.log(`core ingest of the first ${plainMB} MB, uncompressed (scanner + dictionaries): ${fmt(scanner)}`);
+  }
   const gunzip = runChild('gunzip', path);
   console.log(`gzip alone (DecompressionStream, read only): ${fmt(gunzip)}`);
+  const zlib = runChild('zlib', path);
+  console.log(`gzip alone (node:zlib as the CLI reads it): ${fmt(zlib)}`);
   const core = runChild('ingest', path);
-  console.log(`core ingest (gzip + byte scanner + dictionaries): ${fmt(core)}`);
+  console.log(`core ingest (zlib on its own thread + byte scanner + dictionaries): ${fmt(core)}`);
+  const busiest = Math.max(core.mainCpuSeconds as number, core.otherThreadsCpuSeconds as number);
+  console.log(
+    `estimate on an idle 2-core machine (busiest thread's CPU-seconds; this machine's load inflates them too): ~${busiest.toFixed(1)} s ` +
+      `(main thread ${(core.mainCpuSeconds as number).toFixed(1)} CPU-s, other threads ${(core.otherThreadsCpuSeconds as number).toFixed(1)} CPU-s)`,
+  );
   const papa = runChild('papaparse', path);
   console.log(`papaparse path (gzip + strings + Number()), first ${papa.textMB} MB: ${fmt(papa)}`);
   console.log(`core / papaparse, MB/s of text: ${((core.mbPerSecond as number) / (papa.mbPerSecond as number)).toFixed(2)}x`);

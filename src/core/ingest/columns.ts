@@ -61,6 +61,23 @@ export class ChunkedColumns {
     return this.filled++;
   }
 
+  /**
+   * Starts the next chunk and reserves all of its rows at once, for a writer
+   * that counts rows itself; returns how many. Rows left unused at the end
+   * go back with `unreserve`.
+   */
+  reserveChunk(): number {
+    this.filled = this.capacity;
+    this.nextRow();
+    this.filled = this.capacity;
+    return this.capacity;
+  }
+
+  /** Gives back the last `rows` reserved rows of the current chunk. */
+  unreserve(rows: number): void {
+    this.filled -= Math.min(rows, this.filled);
+  }
+
   /** Column c of the chunk being filled. */
   current(c: number): TypedArray {
     const list = this.chunks[c];

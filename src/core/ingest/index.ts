@@ -7,7 +7,7 @@
 import Papa from 'papaparse';
 import { CRITEO_COLUMNS, type EventTable } from '../table';
 import { BadRows } from './bad-rows';
-import { LineSplitter, MAX_LINE_BYTES } from './bytes';
+import { MAX_LINE_BYTES } from './bytes';
 import { CriteoBuilder } from './criteo';
 import { DelimitedBuilder } from './delimited';
 import { failure, IngestFailure, toIngestError } from './errors';
@@ -159,12 +159,11 @@ async function load(file: InputFile, source: TextSource, options: IngestOptions)
 
   let table: EventTable;
   if (criteo.kind === 'full') {
-    const builder = new CriteoBuilder(header.names, criteo.index, header.delimiter, bad, expectedRows(head, source.textSize));
+    const builder = new CriteoBuilder(header.names, criteo.index, header.delimiter, bad, expectedRows(head, source.textSize), headerLine + 1);
     rows = () => builder.goodRows;
-    const splitter = new LineSplitter((buf, start, end, line) => builder.line(buf, start, end, line), MAX_LINE_BYTES, headerLine + 1);
-    splitter.push(head.bytes.subarray(dataStart));
-    await pump((chunk) => splitter.push(chunk));
-    splitter.end();
+    builder.push(head.bytes.subarray(dataStart));
+    await pump((chunk) => builder.push(chunk));
+    builder.end();
     bad.check(builder.goodRows);
     if (builder.goodRows === 0 && bad.count === 0) failure('header-only', 'The file has a header but no data rows.');
     table = builder.finish({ format: 'criteo', name, textBytes, notes });

@@ -167,7 +167,8 @@ export async function openText(file: InputFile): Promise<TextSource> {
   if (startsWith(first.head, GZIP)) {
     compression = 'gzip';
     textSize = await gzipTextSize(file);
-    text = decompress(replay(first.chunks, fileReader, count), 'gzip');
+    const compressed = replay(first.chunks, fileReader, count);
+    text = file.gunzip ? file.gunzip(compressed) : decompress(compressed, 'gzip');
   } else if (startsWith(first.head, ZIP) || startsWith(first.head, EMPTY_ZIP)) {
     compression = 'zip';
     if (typeof file.slice === 'function') {
