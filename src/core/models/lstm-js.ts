@@ -1,11 +1,20 @@
 /**
- * The LSTM recurrence over all steps as one tfjs op computed in plain JS,
- * forward and backward. Written with tfjs ops, one training step of the
- * recurrence is ~1,700 small kernels (about 20 per step forward, 2-3x that
- * backward); here it is two passes of loops over Float32Arrays. That wins on
- * the cpu backend (its kernels are plain JS too); on wasm the SIMD matMuls
- * win, so networks.ts picks this only for cpu. Tests check it against the
- * tfjs-op version, outputs and gradients.
+ * The LSTM recurrence over all steps as ONE tfjs op: gate arithmetic in plain
+ * JS on Float32Arrays, the [B, H] x [H, 4H] recurrent product of each step
+ * handed to the backend's matMul (wasm SIMD), and a hand-written backward
+ * pass. Written with tfjs ops, one training batch of the recurrence was
+ * ~1,200 small kernels (about 15 per step forward, 2-3x that backward, each
+ * with tape and memory bookkeeping); here it is one matMul per step each way
+ * plus one for the recurrent kernel's gradient. Measured on wasm, CPU time of
+ * the attention model's forward + backward, 64 journeys: 27 against 39 ms at
+ * 2 steps, 71 against 90 ms at 15; at 256 journeys and more the JS gate
+ * arithmetic loses (networks.ts: JS_RECURRENCE_MAX_JOURNEYS).
+ * The products stay in the backend because plain-JS ones ran ~14x slower
+ * (5.2 ms against 0.38 ms for [64,64] x [64,256], copies included).
+ *
+ * Reading data back every step suits wasm and cpu, whose tensors live in
+ * JS-visible memory; GPU backends keep the tfjs-op recurrence (networks.ts).
+ * Tests check this op against the tfjs-op version, outputs and gradients.
  *
  * Gate layout of the 4H columns: input, forget, output, candidate. A step with
  * mask 0 leaves h and c as they were (padding or a removed touchpoint).
@@ -18,6 +27,16 @@ export interface LstmShape {
   journeys: number;
   steps: number;
   units: number;
+}
+
+/** rows x cols product of a Float32Array [rows, inner] with a backend tensor [inner, cols], read back. */
+function product(a: Float32Array, rows: number, inner: number, b: tf.Tensor2D): Float32Array {
+  const x = tf.tensor2d(a, [rows, inner]);
+  const y = tf.matMul(x, b);
+  const out = y.dataSync() as Float32Array;
+  x.dispose();
+  y.dispose();
+  return out;
 }
 
 /**
@@ -36,77 +55,80 @@ export function lstmSequence(
 ): tf.Tensor2D {
   const { journeys: B, steps: T, units: H } = shape;
   const G = 4 * H;
+  const N = B * T;
   const op = tf.customGrad((...args) => {
     const xw = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const r = (args[1] as tf.Tensor).dataSync() as Float32Array;
-    // Saved for the backward pass, per (journey, step): activated gates, tanh(c_new), and h, c before the step.
-    const gates = new Float32Array(B * T * G);
-    const tanhC = new Float32Array(B * T * H);
-    const hBefore = new Float32Array(B * T * H);
-    const cBefore = new Float32Array(B * T * H);
-    const out = new Float32Array(B * T * H);
-    const h = new Float32Array(H);
-    const c = new Float32Array(H);
-    const hIn = new Float32Array(H);
-    const z = new Float32Array(G);
-    for (let b = 0; b < B; b++) {
-      h.fill(0);
-      c.fill(0);
-      for (let t = 0; t < T; t++) {
+    const r = args[1] as tf.Tensor2D;
+    // Saved for the backward pass, per (journey, step): activated gates,
+    // tanh(c_new), c before the step, and the recurrent input h (after dropout)
+    // laid out [H, B*T] so that the kernel's gradient is one plain matMul.
+    const gates = new Float32Array(N * G);
+    const tanhC = new Float32Array(N * H);
+    const cBefore = new Float32Array(N * H);
+    const hInT = new Float32Array(H * N);
+    const out = new Float32Array(N * H);
+    const h = new Float32Array(B * H);
+    const c = new Float32Array(B * H);
+    const hIn = new Float32Array(B * H);
+    for (let t = 0; t < T; t++) {
+      // h is all zeros before the first step: its product is zero too.
+      let rec: Float32Array | null = null;
+      if (t > 0) {
+        for (let q = 0; q < B * H; q++) hIn[q] = recurrentScale ? h[q] * recurrentScale[q] : h[q];
+        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hInT[j * N + b * T + t] = hIn[b * H + j];
+        rec = product(hIn, B, H, r);
+      }
+      for (let b = 0; b < B; b++) {
         const row = b * T + t;
-        hBefore.set(h, row * H);
-        cBefore.set(c, row * H);
+        const hb = b * H;
+        cBefore.set(c.subarray(hb, hb + H), row * H);
         const m = mask[row];
-        if (m === 0) {
-          out.set(h, row * H);
-          continue;
+        if (m !== 0) {
+          const x = row * G;
+          const gRow = row * G;
+          const rb = b * G;
+          for (let u = 0; u < H; u++) {
+            const i = sigmoid(xw[x + u] + (rec ? rec[rb + u] : 0));
+            const f = sigmoid(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
+            const o = sigmoid(xw[x + 2 * H + u] + (rec ? rec[rb + 2 * H + u] : 0));
+            const g = Math.tanh(xw[x + 3 * H + u] + (rec ? rec[rb + 3 * H + u] : 0));
+            gates[gRow + u] = i;
+            gates[gRow + H + u] = f;
+            gates[gRow + 2 * H + u] = o;
+            gates[gRow + 3 * H + u] = g;
+            const cNew = f * c[hb + u] + i * g;
+            const tc = Math.tanh(cNew);
+            tanhC[row * H + u] = tc;
+            c[hb + u] += m * (cNew - c[hb + u]);
+            h[hb + u] += m * (o * tc - h[hb + u]);
+          }
         }
-        for (let j = 0; j < H; j++) hIn[j] = recurrentScale ? h[j] * recurrentScale[b * H + j] : h[j];
-        z.set(xw.subarray(row * G, row * G + G));
-        for (let j = 0; j < H; j++) {
-          const a = hIn[j];
-          if (a === 0) continue;
-          const rr = j * G;
-          for (let q = 0; q < G; q++) z[q] += a * r[rr + q];
-        }
-        const gRow = row * G;
-        for (let u = 0; u < H; u++) {
-          const i = sigmoid(z[u]);
-          const f = sigmoid(z[H + u]);
-          const o = sigmoid(z[2 * H + u]);
-          const g = Math.tanh(z[3 * H + u]);
-          gates[gRow + u] = i;
-          gates[gRow + H + u] = f;
-          gates[gRow + 2 * H + u] = o;
-          gates[gRow + 3 * H + u] = g;
-          const cNew = f * c[u] + i * g;
-          const tc = Math.tanh(cNew);
-          tanhC[row * H + u] = tc;
-          const hNew = o * tc;
-          c[u] += m * (cNew - c[u]);
-          h[u] += m * (hNew - h[u]);
-        }
-        out.set(h, row * H);
+        out.set(h.subarray(hb, hb + H), row * H);
       }
     }
     return {
-      value: tf.tensor2d(out, [B * T, H]),
+      value: tf.tensor2d(out, [N, H]),
       gradFunc: (dy: tf.Tensor) => {
         const dOut = dy.dataSync() as Float32Array;
-        const dX = new Float32Array(B * T * G);
-        const dR = new Float32Array(H * G);
-        const dh = new Float32Array(H);
-        const dc = new Float32Array(H);
-        const dz = new Float32Array(G);
-        const hIn = new Float32Array(H);
-        for (let b = 0; b < B; b++) {
-          dh.fill(0);
-          dc.fill(0);
-          for (let t = T - 1; t >= 0; t--) {
+        const dX = new Float32Array(N * G);
+        const dh = new Float32Array(B * H);
+        const dc = new Float32Array(B * H);
+        const dzStep = new Float32Array(B * G);
+        const rT = tf.transpose(r);
+        for (let t = T - 1; t >= 0; t--) {
+          let any = false;
+          for (let b = 0; b < B; b++) {
             const row = b * T + t;
-            for (let u = 0; u < H; u++) dh[u] += dOut[row * H + u];
+            const hb = b * H;
+            const dz = b * G;
+            for (let u = 0; u < H; u++) dh[hb + u] += dOut[row * H + u];
             const m = mask[row];
-            if (m === 0) continue; // h and c pass through untouched: their gradients too.
+            if (m === 0) {
+              // h and c pass through untouched: their gradients too.
+              dzStep.fill(0, dz, dz + G);
+              continue;
+            }
+            any = true;
             const gRow = row * G;
             for (let u = 0; u < H; u++) {
               const i = gates[gRow + u];
@@ -115,32 +137,33 @@ export function lstmSequence(
               const g = gates[gRow + 3 * H + u];
               const tc = tanhC[row * H + u];
               // h = h_prev + m (h_new - h_prev), likewise c.
-              const dhNew = m * dh[u];
-              let dcNew = m * dc[u] + dhNew * o * (1 - tc * tc);
-              const dO = dhNew * tc;
+              const dhNew = m * dh[hb + u];
+              let dcNew = m * dc[hb + u] + dhNew * o * (1 - tc * tc);
               const cPrev = cBefore[row * H + u];
-              dz[u] = dcNew * g * i * (1 - i);
-              dz[H + u] = dcNew * cPrev * f * (1 - f);
-              dz[2 * H + u] = dO * o * (1 - o);
-              dz[3 * H + u] = dcNew * i * (1 - g * g);
+              dzStep[dz + u] = dcNew * g * i * (1 - i);
+              dzStep[dz + H + u] = dcNew * cPrev * f * (1 - f);
+              dzStep[dz + 2 * H + u] = dhNew * tc * o * (1 - o);
+              dzStep[dz + 3 * H + u] = dcNew * i * (1 - g * g);
               dcNew *= f;
               // What flows on to step t-1: the carried part plus the path through the cell.
-              dc[u] = (1 - m) * dc[u] + dcNew;
-              dh[u] = (1 - m) * dh[u];
+              dc[hb + u] = (1 - m) * dc[hb + u] + dcNew;
+              dh[hb + u] = (1 - m) * dh[hb + u];
             }
-            dX.set(dz, gRow);
-            for (let j = 0; j < H; j++) hIn[j] = recurrentScale ? hBefore[row * H + j] * recurrentScale[b * H + j] : hBefore[row * H + j];
-            for (let j = 0; j < H; j++) {
-              const rr = j * G;
-              let acc = 0;
-              for (let q = 0; q < G; q++) acc += dz[q] * r[rr + q];
-              dh[j] += recurrentScale ? acc * recurrentScale[b * H + j] : acc;
-              const a = hIn[j];
-              if (a !== 0) for (let q = 0; q < G; q++) dR[rr + q] += a * dz[q];
-            }
+            dX.set(dzStep.subarray(dz, dz + G), gRow);
           }
+          // Before the first step h is the zero start state: nothing flows further back.
+          if (t === 0 || !any) continue;
+          const back = product(dzStep, B, G, rT);
+          for (let q = 0; q < B * H; q++) dh[q] += recurrentScale ? back[q] * recurrentScale[q] : back[q];
         }
-        return [tf.tensor2d(dX, [B * T, G]), tf.tensor2d(dR, [H, G])];
+        rT.dispose();
+        // hInT is zero at each journey's first step (the zero start state) and dX is
+        // zero on masked steps, so neither adds to the kernel's gradient.
+        const a = tf.tensor2d(hInT, [H, N]);
+        const d = tf.tensor2d(dX, [N, G]);
+        const dR = tf.matMul(a, d);
+        a.dispose();
+        return [d, dR];
       },
     };
   });

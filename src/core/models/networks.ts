@@ -34,13 +34,23 @@ export function defaultNetworkConfig(kind: NeuralModelName, vocabulary: number, 
 }
 
 /**
- * How the recurrence runs: `tf` is tfjs ops step by step; `js` is one op in
- * plain JS (lstm-js.ts), used on the cpu backend, whose kernels are plain JS
- * anyway. On wasm the SIMD matMuls beat plain JS loops even with ~1,700
- * kernels a batch (measured here: 0.27 G multiply-adds/s in JS), and GPU
- * backends must not read data back every step.
+ * How the recurrence runs: `tf` is tfjs ops step by step (~15 kernels a step
+ * forward, 2-3x that backward); `js` is one op (lstm-js.ts) doing the gate
+ * arithmetic in plain JS and one backend matMul per step. `js` suits the
+ * backends whose data JS reads without a GPU round trip (wasm, cpu): on wasm
+ * it saves 15-30% of a 64-journey training batch (lstm-js.ts). GPU backends
+ * must not read data back every step, so they keep `tf`.
  */
 export type Recurrence = 'js' | 'tf';
+
+/**
+ * Above this many journeys a wasm batch runs the recurrence as tfjs ops even
+ * for a `js` network: the JS gate arithmetic grows with journeys x units while
+ * the fixed cost per kernel does not. Measured on wasm (CPU time, 4 steps,
+ * forward + backward): JS ahead at 64 and 128 journeys (32 vs 37 ms, 46 vs 56
+ * ms), behind at 256 and 512 (299 vs 164 ms), so inference chunks of 512 use ops.
+ */
+export const JS_RECURRENCE_MAX_JOURNEYS = 128;
 
 export interface Network {
   config: NetworkConfig;
@@ -51,7 +61,8 @@ export interface Network {
 }
 
 export function defaultRecurrence(): Recurrence {
-  return tf.getBackend() === 'cpu' ? 'js' : 'tf';
+  const backend = tf.getBackend();
+  return backend === 'cpu' || backend === 'wasm' ? 'js' : 'tf';
 }
 
 /** Shapes of every variable of a network, in save order. */
@@ -213,7 +224,7 @@ export function sequenceForward(net: Network, input: StepInputs, drop?: DropoutM
     const mask = tf.tensor2d(x.mask, [b, steps]);
     let all: tf.Tensor3D; // [B, T, H]
     let state: tf.Tensor2D; // [B, H] after the last step
-    if (net.recurrence === 'js') {
+    if (net.recurrence === 'js' && (b <= JS_RECURRENCE_MAX_JOURNEYS || tf.getBackend() === 'cpu')) {
       const states = lstmSequence(gateInputs, v<tf.Rank.R2>(net, 'recurrentKernel'), x.mask, drop?.recurrentScale, { journeys: b, steps, units: h });
       all = tf.reshape(states, [b, steps, h]) as tf.Tensor3D;
       state = tf.reshape(tf.slice(all, [0, steps - 1, 0], [b, 1, h]), [b, h]) as tf.Tensor2D;

@@ -9,6 +9,7 @@ import type { PreparedData } from '../prepared';
 import { Split } from '../prepared';
 import { createRng, type Rng } from '../random';
 import type { NeuralModelName, TrainSettings } from '../settings';
+import { activeLengths, epochBatches, lengthOrder } from './batches';
 import type { EmbeddingGradMode } from './embedding';
 import {
   aggregateInputs,
@@ -31,6 +32,7 @@ import {
   type DropoutMasks,
   type Network,
   type NetworkConfig,
+  type Recurrence,
 } from './networks';
 import type { JourneyScorer, SequenceBatch } from './scorer';
 
@@ -69,6 +71,10 @@ export interface TrainOptions {
   maxBatchesPerEpoch?: number;
   /** Compute the validation loss after each epoch (default true; benchmarks skip it). */
   validate?: boolean;
+  /** Batches of journeys of similar length (default true; see batches.ts). Benchmarks compare both. */
+  lengthBuckets?: boolean;
+  /** How the recurrence runs (default: by backend, see networks.ts). Benchmarks compare both. */
+  recurrence?: Recurrence;
 }
 
 export interface TrainedModel {
@@ -170,11 +176,21 @@ function networkConfigFor(name: NeuralModelName, layout: FeatureLayout, options:
   return { ...defaultNetworkConfig(name, layout.vocabulary, idsPerStep(layout), numeric), ...options.network };
 }
 
+/** Journeys `rows` reordered by length: inference batches of similar lengths run fewer steps. */
+function rowsByLength(prepared: PreparedData, rows: Int32Array): { sorted: Int32Array; order: Int32Array } {
+  const seq = prepared.sequences;
+  const order = lengthOrder(activeLengths(seq.mask, seq.steps, rows.length, rows));
+  const sorted = new Int32Array(rows.length);
+  for (let q = 0; q < order.length; q++) sorted[q] = rows[order[q]];
+  return { sorted, order };
+}
+
 async function lossOver(feeder: Feeder, prepared: PreparedData, rows: Int32Array, batch: number): Promise<number> {
   if (rows.length === 0) return NaN;
   let total = 0;
-  for (let start = 0; start < rows.length; start += batch) {
-    const part = rows.subarray(start, Math.min(rows.length, start + batch));
+  const { sorted } = rowsByLength(prepared, rows);
+  for (let start = 0; start < sorted.length; start += batch) {
+    const part = sorted.subarray(start, Math.min(sorted.length, start + batch));
     const loss = tf.tidy(() => tf.mul(bceFromLogits(feeder.logits(part, undefined), labelsOf(prepared, part)), part.length));
     total += (await loss.data())[0];
     loss.dispose();
@@ -201,7 +217,7 @@ export async function trainModel(
 ): Promise<TrainedModel> {
   const layout = featureLayout(prepared, settings.dropTimeFeatures);
   const rng = createRng(settings.seed).fork(name);
-  const net = createNetwork(networkConfigFor(name, layout, options), rng.fork('init'), options.gradMode ?? 'auto');
+  const net = createNetwork(networkConfigFor(name, layout, options), rng.fork('init'), options.gradMode ?? 'auto', undefined, options.recurrence);
   const optimizer = tf.train.rmsprop(settings.learningRate, 0.9, 0, 1e-7);
   let best: Map<string, tf.Tensor> | null = null;
   const dropBest = (): void => {
@@ -225,6 +241,10 @@ export async function trainModel(
     const varList = [...net.variables.values()];
     const fullBatches = Math.ceil(trainRows.length / batchSize);
     const batches = Math.min(fullBatches, options.maxBatchesPerEpoch ?? fullBatches);
+    const seq = prepared.sequences;
+    // The regression sees whole journeys at once: its batches have no steps to save.
+    const bucketing = name !== 'logreg' && options.lengthBuckets !== false;
+    const lengths = bucketing ? activeLengths(seq.mask, seq.steps, prepared.journeys.count) : new Uint8Array(0);
     const history: EpochRecord[] = [];
     const pause = yielder();
     let bestLoss = Infinity;
@@ -232,12 +252,12 @@ export async function trainModel(
     let sinceBest = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const started = Date.now();
-      shuffleRng.shuffle(trainRows);
+      const epochRows = epochBatches(trainRows, lengths, batchSize, shuffleRng, bucketing);
       let lossSum = 0;
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         if (callbacks.signal?.aborted) throw abortError();
-        const rows = trainRows.subarray(b * batchSize, Math.min(trainRows.length, (b + 1) * batchSize));
+        const rows = epochRows[b];
         const labels = labelsOf(prepared, rows);
         const drop = feeder.dropout(rows.length, dropoutRng);
         const loss = optimizer.minimize(() => bceFromLogits(feeder.logits(rows, drop), labels), true, varList);
@@ -289,11 +309,14 @@ export async function trainModel(
 export async function predictJourneys(model: TrainedModel, prepared: PreparedData, rows: Int32Array, batch = 512): Promise<Float32Array> {
   const feeder = makeFeeder(model.network, prepared, model.layout, null);
   const out = new Float32Array(rows.length);
-  for (let start = 0; start < rows.length; start += batch) {
-    const part = rows.subarray(start, Math.min(rows.length, start + batch));
+  const { sorted, order } = model.name === 'logreg' ? { sorted: rows, order: null } : rowsByLength(prepared, rows);
+  for (let start = 0; start < sorted.length; start += batch) {
+    const part = sorted.subarray(start, Math.min(sorted.length, start + batch));
     const p = tf.tidy(() => tf.sigmoid(feeder.logits(part, undefined)));
-    out.set(await p.data(), start);
+    const probs = await p.data();
     p.dispose();
+    if (order) for (let q = 0; q < part.length; q++) out[order[start + q]] = probs[q];
+    else out.set(probs, start);
   }
   return out;
 }
@@ -340,7 +363,7 @@ export async function attributionWeights(model: TrainedModel, prepared: Prepared
     ];
   }
   if (model.name !== 'attention') return [];
-  const rows = splitRows(prepared, Split.Train);
+  const rows = rowsByLength(prepared, splitRows(prepared, Split.Train)).sorted;
   const seq = prepared.sequences;
   const sum = new Float64Array(ids.length);
   const count = new Float64Array(ids.length);
@@ -389,19 +412,20 @@ export function stepBatch(seq: PreparedData['sequences'], rows: ArrayLike<number
   return out;
 }
 
-function allRows(n: number): Int32Array {
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[i] = i;
-  return rows;
-}
-
 /** Attention weights [count, steps] of the attention model for a batch (0 on masked steps). */
-export async function attentionOf(model: TrainedModel, batch: SequenceBatch): Promise<Float32Array> {
+export async function attentionOf(model: TrainedModel, batch: SequenceBatch, chunk = 512): Promise<Float32Array> {
   if (model.name !== 'attention') throw new Error('only the attention model has attention weights');
-  const x = stepInputs(batch, model.layout, allRows(batch.count));
-  const a = tf.tidy(() => sequenceForward(model.network, x).attention!);
-  const out = (await a.data()) as Float32Array;
-  a.dispose();
+  const steps = batch.steps;
+  const order = lengthOrder(activeLengths(batch.mask, steps, batch.count));
+  const out = new Float32Array(batch.count * steps);
+  for (let start = 0; start < batch.count; start += chunk) {
+    const part = order.subarray(start, Math.min(batch.count, start + chunk));
+    const x = stepInputs(batch, model.layout, part);
+    const a = tf.tidy(() => sequenceForward(model.network, x).attention!);
+    const values = (await a.data()) as Float32Array;
+    a.dispose();
+    for (let q = 0; q < part.length; q++) out.set(values.subarray(q * steps, (q + 1) * steps), part[q] * steps);
+  }
   return out;
 }
 
@@ -416,19 +440,16 @@ export function createScorer(model: TrainedModel, chunk = 512): JourneyScorer {
     name: model.name,
     async score(batch: SequenceBatch): Promise<Float32Array> {
       const out = new Float32Array(batch.count);
+      const lengths = activeLengths(batch.mask, batch.steps, batch.count);
+      // Counterfactual batches (removal, Shapley) mix every journey length: sorted, most chunks run a few steps.
+      const order = lengthOrder(lengths);
       for (let start = 0; start < batch.count; start += chunk) {
-        const end = Math.min(batch.count, start + chunk);
-        const rows = new Int32Array(end - start);
-        for (let i = 0; i < rows.length; i++) rows[i] = start + i;
+        const rows = order.subarray(start, Math.min(batch.count, start + chunk));
         const x = stepInputs(batch, model.layout, rows);
         const p = tf.tidy(() => tf.sigmoid(sequenceForward(model.network, x).logits));
         const probs = await p.data();
         p.dispose();
-        for (let r = 0; r < rows.length; r++) {
-          let any = false;
-          for (let t = 0; t < batch.steps && !any; t++) any = x.mask[r * batch.steps + t] !== 0;
-          out[start + r] = any ? priorCorrect(probs[r], model.negativeSamplingRate) : 0;
-        }
+        for (let r = 0; r < rows.length; r++) out[rows[r]] = lengths[rows[r]] > 0 ? priorCorrect(probs[r], model.negativeSamplingRate) : 0;
       }
       return out;
     },
