@@ -48,7 +48,20 @@ export function App() {
   const [sweeping, setSweeping] = useState(false);
   const [actionError, setActionError] = useState<WorkerError | null>(null);
   const runAbort = useRef<AbortController | null>(null);
+  /** Says plainly that the worker died and was replaced, and whether the log came back. */
+  const [restartNotice, setRestartNotice] = useState<string | null>(null);
   const steps = activeSteps(settings.train.models);
+
+  useEffect(
+    () =>
+      bridge.onRestart((event) => {
+        setRestartNotice(event.message);
+        // The new worker holds the log read again (or nothing, if that failed): the summary follows it.
+        if (event.reloaded) setLog(event.reloaded);
+        else setLog(null);
+      }),
+    [],
+  );
 
   useEffect(
     () => () => {
@@ -178,6 +191,14 @@ export function App() {
       </header>
       <main className="app__main">
         <DropZone disabled={busy} onFile={loadFile} onDemo={loadDemo} />
+        {restartNotice && (
+          <section className="panel" role="status" data-testid="worker-restarted">
+            <p>{restartNotice}</p>
+            <button type="button" className="button button--secondary" onClick={() => setRestartNotice(null)}>
+              Dismiss
+            </button>
+          </section>
+        )}
         {load.state === 'running' && (
           <LoadProgress label={loadLabel} progress={load.progress} onCancel={() => abort.current?.abort()} />
         )}

@@ -9,20 +9,57 @@ import { generateSynthetic } from '../core/synth/generate';
 import type { JobProgress } from '../shared/protocol';
 import { defaultRunSettings } from '../shared/run-settings';
 import { createWorkerApi } from '../worker/api';
-import { AttributionBridge, type WorkerLike } from './bridge';
+import { AttributionBridge, WORKER_STOPPED_CODE, type WorkerLike, type WorkerRestart } from './bridge';
 
 const ports: MessagePort[] = [];
 afterEach(() => {
   for (const p of ports.splice(0)) p.close();
 });
 
-function inProcessBridge(): AttributionBridge {
-  return new AttributionBridge(() => {
-    const { port1, port2 } = new MessageChannel();
-    ports.push(port1, port2);
-    // Plain-JS cpu: the browser's backend ladder needs a browser.
-    expose(createWorkerApi({ initBackend: () => useBackend('cpu') }), port2);
-    return port1 as unknown as WorkerLike;
+/** Workers started so far by the bridge under test, newest last. */
+let started = 0;
+
+/**
+ * A worker in process. Its crash hook does what a dying worker does to the
+ * page's side: 'close' closes its ports (as `self.close()` would), 'error'
+ * fires the worker's error event (as an uncaught error would).
+ */
+function inProcessBridge(testHooks = true, crashOnLoadInWorker?: number): AttributionBridge {
+  return new AttributionBridge(
+    () => {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1, port2);
+      started++;
+      const crashOnLoad = started === crashOnLoadInWorker;
+      const api = createWorkerApi({
+        // Plain-JS cpu: the browser's backend ladder needs a browser.
+        initBackend: () => useBackend('cpu'),
+        testHooks: true,
+        crash: (kind) => {
+          if (kind === 'close') port2.close();
+          else port1.dispatchEvent(Object.assign(new Event('error'), { message: 'Uncaught Error: boom' }));
+        },
+      });
+      if (crashOnLoad) {
+        // This worker dies reading any file, as one out of memory would.
+        api.loadFile = async () => {
+          await api.__simulateCrash('close');
+          return new Promise(() => undefined);
+        };
+      }
+      expose(api, port2);
+      return port1 as unknown as WorkerLike;
+    },
+    { testHooks },
+  );
+}
+
+function nextRestart(bridge: AttributionBridge): Promise<WorkerRestart> {
+  return new Promise((resolve) => {
+    const stop = bridge.onRestart((event) => {
+      stop();
+      resolve(event);
+    });
   });
 }
 
@@ -98,5 +135,82 @@ describe('AttributionBridge', () => {
       expect(Object.getPrototypeOf(result.error)).toBe(Object.prototype);
       expect(result.error).toEqual({ name: 'StateError', message: 'Run the models first.' });
     }
+  });
+});
+
+describe('AttributionBridge after the worker dies', () => {
+  it.each(['close', 'error'] as const)('restarts the worker and reloads the log after a crash by %s', async (kind) => {
+    const bridge = inProcessBridge();
+    const loaded = await bridge.loadFile(criteoFile(120), undefined);
+    if (!(loaded.ok && loaded.value.kind === 'loaded')) throw new Error('not loaded');
+    const before = started;
+    const restart = nextRestart(bridge);
+    expect(await bridge.simulateCrash(kind)).toBe(true);
+    const event = await restart;
+    expect(started).toBe(before + 1);
+    expect(event.message).toBe('The worker stopped; it was restarted and your file was reloaded.');
+    expect(event.reloaded?.summary.rows).toBe(loaded.value.log.summary.rows);
+    // The new worker holds the table: a run needs no new load.
+    const settings = defaultRunSettings();
+    settings.train.models = [];
+    settings.prepare.campaigns = { kind: 'all' };
+    const ran = await bridge.run(settings);
+    expect(ran.ok).toBe(true);
+  });
+
+  it('fails the job in flight with a plain worker-stopped error, then reloads', async () => {
+    const bridge = inProcessBridge();
+    await bridge.loadFile(criteoFile(300), undefined);
+    const settings = defaultRunSettings();
+    settings.prepare.campaigns = { kind: 'all' };
+    settings.train.models = ['logreg'];
+    settings.train.epochs.logreg = 500;
+    settings.train.batchSize.logreg = 8;
+    const restart = nextRestart(bridge);
+    let crashed = false;
+    const result = await bridge.run(settings, {
+      onProgress: (p) => {
+        if (p.step !== 'logreg' || crashed) return;
+        crashed = true;
+        void bridge.simulateCrash('close');
+      },
+    });
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'WorkerStopped', code: WORKER_STOPPED_CODE }) });
+    if (!result.ok) expect(Object.getPrototypeOf(result.error)).toBe(Object.prototype);
+    expect((await restart).reloaded).not.toBeNull();
+  });
+
+  it('restarts without a reload when no log was loaded', async () => {
+    const bridge = inProcessBridge();
+    await bridge.memory();
+    const restart = nextRestart(bridge);
+    await bridge.simulateCrash('error');
+    expect(await restart).toMatchObject({ reloaded: null, message: 'The worker stopped; it was restarted.' });
+    const memory = await bridge.memory();
+    expect(memory.ok).toBe(true);
+  });
+
+  it('refuses the crash hook when test hooks are off', async () => {
+    const bridge = inProcessBridge(false);
+    await bridge.memory();
+    expect(await bridge.simulateCrash('close')).toBe(false);
+    expect(await bridge.setFailBackend('cpu')).toBe(false);
+  });
+
+  it('gives up, without a loop, when the new worker dies reading the file again', async () => {
+    started = 0;
+    const bridge = inProcessBridge(true, 2);
+    await bridge.loadFile(criteoFile(100), undefined);
+    const restart = nextRestart(bridge);
+    await bridge.simulateCrash('close');
+    const event = await restart;
+    expect(event.reloaded).toBeNull();
+    expect(event.message).toMatch(/^The worker stopped and was restarted, but your file could not be read again \(.+\)\. Load it again\.$/);
+    const settings = defaultRunSettings();
+    settings.train.models = [];
+    const ran = await bridge.run(settings);
+    expect(ran).toEqual({ ok: false, error: { name: 'StateError', message: 'Load a log before running the models.' } });
+    // The first worker, the one that died reloading, and a fresh one for the run: no third reload.
+    expect(started).toBe(3);
   });
 });

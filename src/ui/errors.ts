@@ -17,6 +17,8 @@ const NEXT_STEP: Record<string, string> = {
   'bad-mapping': 'Pick a different column for the role named above.',
   'too-large': 'Try a smaller extract of the log, or close other tabs to free memory.',
   'read-error': 'The browser could not read the file. Pick it again from disk.',
+  'worker-stopped': 'Try again; if it stops again, try fewer campaigns, shorter journeys or a smaller file.',
+  'backend-failed': 'Try fewer campaigns, shorter journeys or a smaller batch size, or pick another backend.',
 };
 
 const FALLBACK = 'Check the file and try again, or load the demo data to see the app work.';

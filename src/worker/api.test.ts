@@ -3,10 +3,12 @@
  * through comlink, without the messaging.
  */
 import { describe, expect, it } from 'vitest';
+import { useBackend } from '../core/models/backend';
+import type { Backend } from '../core/settings';
 import { generateSynthetic } from '../core/synth/generate';
 import type { JobProgress } from '../shared/protocol';
 import { defaultRunSettings } from '../shared/run-settings';
-import { createWorkerApi } from './api';
+import { BACKEND_FAILED_CODE, createWorkerApi, type WorkerDeps } from './api';
 
 function criteoFile(seed: number, users: number) {
   const parts: string[] = [];
@@ -100,5 +102,127 @@ describe('worker api', () => {
       expect(total).toBeGreaterThanOrEqual(budget);
       expect(total).toBeLessThan(budget + rec.value.campaigns.length);
     }
+  });
+});
+
+/** Node's ladder is wasm then cpu; a started backend is reported with a detail line like the browser's. */
+const nodeBackends: WorkerDeps['initBackend'] = async (preferred) => {
+  const started = await useBackend(preferred ?? 'wasm');
+  return started.ok ? { ok: true, backend: started.backend, detail: `${started.backend} (node)` } : started;
+};
+
+/** One tiny logistic regression: enough to start a backend and train on it. */
+function trainingSettings() {
+  const s = quickSettings();
+  s.train.models = ['logreg'];
+  s.train.epochs.logreg = 1;
+  s.train.batchSize.logreg = 32;
+  return s;
+}
+
+async function loadedApi(deps: WorkerDeps) {
+  const api = createWorkerApi(deps);
+  const loaded = await api.loadFile(1, criteoFile(6, 200).file);
+  expect(loaded.ok).toBe(true);
+  return api;
+}
+
+describe('worker api: backend failures', () => {
+  it('falls back from a failing backend to the next one and says so', async () => {
+    const api = await loadedApi({ initBackend: nodeBackends, testHooks: true });
+    expect(await api.__setFailBackend('wasm')).toBe(true);
+    const progress: JobProgress[] = [];
+    const result = await api.run(2, trainingSettings(), (p) => progress.push(p));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.backend).toBe('cpu');
+    expect(result.value.metrics.logreg.backend).toBe('cpu');
+    expect(result.value.notes.join(' ')).toContain('fell back from wasm');
+    const announced = progress.filter((p) => p.backend).map((p) => p.backend);
+    expect(announced).toEqual(['wasm', 'cpu']);
+    expect(progress.find((p) => p.backend === 'cpu')?.backendDetail).toMatch(/^cpu \(node\); fell back from wasm \(.*device lost/);
+  });
+
+  it.each<[string, Backend | undefined]>([
+    ['the best backend', undefined],
+    ['a backend the user chose', 'cpu'],
+  ])('stops with a plain message when the last backend fails, starting from %s', async (_name, chosen) => {
+    const api = await loadedApi({ initBackend: nodeBackends, testHooks: true });
+    await api.__setFailBackend('cpu');
+    const settings = trainingSettings();
+    settings.train.backend = chosen ?? 'cpu';
+    const result = await api.run(2, settings);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({ name: 'BackendError', code: BACKEND_FAILED_CODE });
+    expect(result.error.message).toContain('cpu:');
+    expect(result.error.message).not.toContain('\n');
+    expect(Object.getPrototypeOf(result.error)).toBe(Object.prototype);
+  });
+
+  it('honours no test hook unless they are turned on', async () => {
+    const api = await loadedApi({ initBackend: nodeBackends });
+    expect(await api.__setFailBackend('wasm')).toBe(false);
+    expect(await api.__simulateCrash('close')).toBe(false);
+    const result = await api.run(2, trainingSettings());
+    expect(result.ok && result.value.backend).toBe('wasm');
+  });
+
+  it('refuses bad settings before any backend starts, without a retry', async () => {
+    let starts = 0;
+    const api = await loadedApi({ initBackend: (p) => (starts++, nodeBackends(p)) });
+    const settings = trainingSettings();
+    settings.train.batchSize.logreg = 0;
+    const refused = await api.run(2, settings);
+    expect(refused).toEqual({ ok: false, error: expect.objectContaining({ name: 'RunError' }) });
+    expect(starts).toBe(0);
+  });
+
+  it.each([
+    ['a lost device', 'WebGPU device lost (destroyed)', 2, true],
+    ['a failure the backend did not cause', null, 1, false],
+  ])('after %s, retries on the next backend only when the backend broke', async (_name, lostReason, expectedStarts, retried) => {
+    let lost: string | null = null;
+    let starts = 0;
+    const api = await loadedApi({
+      initBackend: async () => {
+        starts++;
+        // The first start stands in for a GPU backend (Node has none) whose device is then lost.
+        const first = starts === 1;
+        lost = first ? lostReason : null;
+        const started = await nodeBackends('wasm');
+        return first && started.ok ? { ...started, backend: 'webgpu' } : started;
+      },
+      backendLost: () => lost,
+    });
+    let failedOnce = false;
+    // A lost device makes the next kernel throw something vague; an epoch listener throwing stands in for it.
+    const result = await api.run(2, trainingSettings(), undefined, () => {
+      if (failedOnce) return;
+      failedOnce = true;
+      throw new Error('vague kernel failure');
+    });
+    expect(starts).toBe(expectedStarts);
+    expect(result.ok).toBe(retried);
+    if (result.ok) expect(result.value.notes.join(' ')).toContain(`fell back from webgpu: ${lostReason}`);
+    else expect(result.error).toMatchObject({ name: 'RunError', message: 'vague kernel failure' });
+  });
+
+  it('brings tfjs tensors back to the same count after each run', async () => {
+    const api = await loadedApi({ initBackend: nodeBackends });
+    expect((await api.memory()).backend).toBeNull();
+    const counts: number[] = [];
+    for (const job of [2, 3, 4]) {
+      const result = await api.run(job, trainingSettings());
+      expect(result.ok).toBe(true);
+      counts.push((await api.memory()).numTensors);
+    }
+    // The first run leaves one trained model in place; the next runs replace it, they do not add to it.
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[1]).toBe(counts[0]);
+    expect(counts[2]).toBe(counts[0]);
+    const memory = await api.memory();
+    expect(memory.heldArrays).toBeGreaterThan(0);
+    expect(memory.heldBytes).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,15 @@
  *
  * The instance keeps the loaded table between calls: the summary, the mapping
  * retry and (later) preparation and sweeps read it without parsing again.
+ *
+ * A run whose tfjs backend breaks during training (a lost WebGPU device, out of
+ * GPU or wasm memory) is run again on the next backend down the ladder
+ * (webgpu -> webgl -> wasm -> cpu). The retry wraps runPipeline from outside
+ * instead of retrying only the failed model inside it, so every model of one
+ * run trains on one backend and the metrics compare like with like; preparing
+ * is seeded, so the retry sees the same journeys.
  */
+import * as tf from '@tensorflow/tfjs';
 import { ingest, previewFile } from '../core/ingest';
 import type { ColumnMapping, IngestError, InputFile } from '../core/ingest/types';
 import { summarize } from '../core/summary';
@@ -21,7 +29,7 @@ import {
   type Recommendation,
   type RecommendationOptions,
 } from '../core/pipeline';
-import type { Backend, SimulateSettings } from '../core/settings';
+import { BACKEND_ORDER, type Backend, type SimulateSettings } from '../core/settings';
 import { replayInput, sweepPitches, type Sweep } from '../core/simulate';
 import {
   CANCELLED,
@@ -40,7 +48,31 @@ export const DEMO_FILE_NAME = 'demo.tsv';
 export interface WorkerDeps {
   /** Picks and starts a tfjs backend (the browser ladder in ./backends.ts; tests pass their own). */
   initBackend?: (preferred?: Backend) => Promise<BackendStart>;
+  /** Why the running backend broke (e.g. "WebGPU device lost: ..."), or null while it is healthy. */
+  backendLost?: () => string | null;
+  /** Stops this worker the way a crash would; the worker shell closes itself or throws uncaught. */
+  crash?: (kind: CrashKind) => void;
+  /** Unit tests turn the test hooks on here; in the browser the bridge turns them on for `?test-hooks` pages. */
+  testHooks?: boolean;
 }
+
+export type CrashKind = 'close' | 'error';
+
+/** What the worker holds, for the leak checks: tfjs's own count and the typed arrays of the table and the last run. */
+export interface WorkerMemory {
+  /** Null until a run has started a tfjs backend (asking earlier would start one). */
+  backend: string | null;
+  numTensors: number;
+  numBytes: number;
+  heldArrays: number;
+  heldBytes: number;
+}
+
+/** Messages of a backend that broke rather than of bad data: worth a retry on the next backend. */
+const BACKEND_FAILURE =
+  /device (was |is )?lost|context (was |is )?lost|CONTEXT_LOST|out of memory|allocation failed|could not allocate|failed to allocate|memory access out of bounds|\bOOM\b/i;
+
+export const BACKEND_FAILED_CODE = 'backend-failed';
 
 export function createWorkerApi(deps: WorkerDeps = {}) {
   let table: EventTable | undefined;
@@ -49,6 +81,12 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
   let run: PipelineRun | undefined;
   /** One controller per running job, so `cancel(jobId)` reaches the right one. */
   const jobs = new Map<number, AbortController>();
+  let testHooks = deps.testHooks === true;
+  /** Test hook: training on this backend fails as if its device were lost. */
+  let failBackend: Backend | null = null;
+  /** Kept so the bridge's end of it closes when this worker dies (see AttributionBridge). */
+  let lifeline: unknown;
+  let backendStarted = false;
 
   function dropRun(): void {
     for (const m of run?.models ?? []) m.dispose();
@@ -146,18 +184,42 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       try {
         if (!table) return { ok: false, error: { name: 'StateError', message: 'Load a log before running the models.' } };
         const report = onProgress ? throttleProgress(onProgress) : undefined;
-        dropRun();
-        const result = await runPipeline(table, settings, {
-          signal: controller.signal,
-          initBackend: deps.initBackend,
-          onStep: (step, done, total, detail) => report?.({ step, done, total, detail }),
-          onEpoch: (model, record) => onLoss?.(model, record),
-          // Not throttled: it comes once and the UI shows it for the whole run.
-          onBackend: (backend, backendDetail) => onProgress?.({ step: 'position', done: 1, total: 1, backend, backendDetail }),
-        });
-        if (!result.ok) return { ok: false, error: result.cancelled ? CANCELLED : { name: 'RunError', message: result.error } };
-        run = result.run;
-        return { ok: true, value: resultsOf(run, settings, truth) };
+        const failures: BackendFailure[] = [];
+        for (;;) {
+          dropRun();
+          let current: string | null = null;
+          let simulated: string | null = null;
+          const result = await runPipeline(table, settings, {
+            signal: controller.signal,
+            initBackend: deps.initBackend ? (preferred) => startBackend(preferred, failures) : undefined,
+            onStep: (step, done, total, detail) => {
+              if (testHooks && current !== null && current === failBackend && (settings.train.models as string[]).includes(step) && simulated === null) {
+                simulated = `${current} device lost (simulated by the failBackend test hook)`;
+                throw new Error(simulated);
+              }
+              report?.({ step, done, total, detail });
+            },
+            onEpoch: (model, record) => onLoss?.(model, record),
+            // Not throttled: it comes once per backend and the UI shows it for the whole run.
+            onBackend: (backend, backendDetail) => {
+              current = backend;
+              backendStarted = true;
+              onProgress?.({ step: 'position', done: 1, total: 1, backend, backendDetail });
+            },
+          });
+          if (result.ok) {
+            run = result.run;
+            for (const f of failures) run.notes.push(`Training fell back from ${f.backend}: ${f.reason}.`);
+            return { ok: true, value: resultsOf(run, settings, truth) };
+          }
+          if (result.cancelled) return { ok: false, error: CANCELLED };
+          const reason = current === null ? null : (simulated ?? deps.backendLost?.() ?? (BACKEND_FAILURE.test(result.error) ? result.error : null));
+          if (current === null || reason === null) return { ok: false, error: { name: 'RunError', message: result.error } };
+          failures.push({ backend: current, reason });
+          if (nextBackends(failures).length === 0) {
+            return { ok: false, error: { name: 'BackendError', code: BACKEND_FAILED_CODE, message: everyBackendFailed(failures) } };
+          }
+        }
       } catch (err) {
         return { ok: false, error: controller.signal.aborted ? CANCELLED : toWorkerError(err) };
       } finally {
@@ -187,7 +249,119 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
     async loadedRows(): Promise<number | null> {
       return table ? table.rowCount : null;
     },
+
+    /** tfjs tensors and the typed arrays this worker holds: the leak checks compare these between runs. */
+    async memory(): Promise<WorkerMemory> {
+      const held = countArrays([table, run?.prepared, run?.positions, run?.weights]);
+      if (!backendStarted) return { backend: null, numTensors: 0, numBytes: 0, ...held };
+      const m = tf.memory();
+      return { backend: tf.getBackend(), numTensors: m.numTensors, numBytes: m.numBytes, ...held };
+    },
+
+    /**
+     * Ties this worker's life to things the page can watch: one end of a
+     * channel (the browser closes it with the worker; Node and some browsers
+     * tell the other end) and a Web Lock, which the browser releases when the
+     * worker dies, however it dies. Resolves once the lock is held, so the
+     * page can queue its own request behind it.
+     */
+    async holdLifeline(port: unknown, lockName?: string): Promise<void> {
+      lifeline = port;
+      const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+      if (!lockName || !locks) return;
+      await new Promise<void>((held) => {
+        void locks.request(lockName, () => {
+          held();
+          // Never settles: the lock is let go only when this worker ends.
+          return new Promise<never>(() => undefined);
+        });
+      });
+    },
+
+    /**
+     * Test hooks stay off unless turned on: the bridge does so only on pages
+     * opened with `?test-hooks` (the worker cannot see the page's address).
+     */
+    async __enableTestHooks(): Promise<void> {
+      testHooks = true;
+    },
+
+    /** Test hook: training on `backend` fails as if its device were lost; null clears it. */
+    async __setFailBackend(backend: Backend | null): Promise<boolean> {
+      if (!testHooks) return false;
+      failBackend = backend;
+      return true;
+    },
+
+    /** Test hook: the worker dies as a crash would kill it ('close': it closes itself; 'error': an uncaught error). */
+    async __simulateCrash(kind: CrashKind = 'close'): Promise<boolean> {
+      if (!testHooks || !deps.crash) return false;
+      if (kind === 'close') closePort(lifeline);
+      deps.crash(kind);
+      return true;
+    },
   };
+
+  /**
+   * The first try takes the user's choice (or the best); after a failure, the
+   * backends below every failed one, in ladder order, so a fallback never
+   * climbs back to a slower software GPU adapter.
+   */
+  async function startBackend(preferred: Backend | undefined, failures: BackendFailure[]): Promise<BackendStart> {
+    const init = deps.initBackend!;
+    if (failures.length === 0) return init(preferred);
+    const tried: string[] = [];
+    for (const candidate of nextBackends(failures)) {
+      const started = await init(candidate);
+      if (started.ok && !failures.some((f) => f.backend === started.backend)) {
+        // The ladder calls a named backend "as asked"; here the fallback asked, not the user.
+        const what = (started.detail ?? started.backend).replace(/, as asked$/, '');
+        const from = failures.map((f) => `${f.backend} (${f.reason})`).join(', then ');
+        return { ok: true, backend: started.backend, detail: `${what}; fell back from ${from}` };
+      }
+      tried.push(started.ok ? `${candidate} started ${started.backend} instead` : started.error);
+    }
+    return { ok: false, error: `${everyBackendFailed(failures)} ${tried.join('; ')}`.trim() };
+  }
+}
+
+interface BackendFailure {
+  backend: string;
+  reason: string;
+}
+
+function nextBackends(failures: BackendFailure[]): Backend[] {
+  const lowest = Math.max(...failures.map((f) => BACKEND_ORDER.indexOf(f.backend as Backend)));
+  return BACKEND_ORDER.slice(lowest + 1);
+}
+
+function everyBackendFailed(failures: BackendFailure[]): string {
+  const list = failures.map((f) => `${f.backend}: ${f.reason}`).join('; ');
+  return `Training failed on every backend left to try (${list}). Try fewer campaigns, shorter journeys or a smaller batch size.`;
+}
+
+function closePort(port: unknown): void {
+  (port as { close?: () => void } | undefined)?.close?.();
+}
+
+/** Typed arrays reachable from `roots` (two levels of plain objects and arrays deep), each buffer counted once. */
+function countArrays(roots: unknown[]): { heldArrays: number; heldBytes: number } {
+  const buffers = new Set<ArrayBufferLike>();
+  const seen = new Set<object>();
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) {
+      buffers.add(value.buffer);
+      return;
+    }
+    if (depth > 4) return;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) visit(child, depth + 1);
+  };
+  for (const root of roots) visit(root, 0);
+  let heldBytes = 0;
+  for (const b of buffers) heldBytes += b.byteLength;
+  return { heldArrays: buffers.size, heldBytes };
 }
 
 function resultsOf(run: PipelineRun, settings: PipelineSettings, truth: SynthTruth | undefined): RunResults {

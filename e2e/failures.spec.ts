@@ -1,0 +1,111 @@
+/**
+ * Issue 6: failures in the worker are caught and told, never a blank page.
+ * The page is opened with `?test-hooks`, which lets the spec kill the worker
+ * and make a backend fail without a GPU (see AttributionBridge.simulateCrash).
+ */
+import type { Page } from '@playwright/test';
+import { AppPage, expect, test } from './fixtures';
+
+/** The page's `__attributionTestHooks` (src/ui/bridge.ts TestHooks); e2e cannot import UI code. */
+interface TestHooks {
+  crashWorker(kind: 'close' | 'error'): Promise<boolean>;
+  failBackend(backend: string | null): Promise<boolean>;
+}
+
+async function openWithHooks(page: Page): Promise<AppPage> {
+  const app = new AppPage(page);
+  await page.goto('/?test-hooks');
+  await expect(app.dropZone).toBeVisible();
+  await app.loadDemoButton.click();
+  await expect(app.summary).toBeVisible({ timeout: 60_000 });
+  return app;
+}
+
+/** One epoch of the logistic regression on 30 campaigns: a run of seconds, even on plain-JS cpu. */
+async function smallRun(page: Page): Promise<void> {
+  await page.getByTestId('setting-epochs-logreg').fill('1');
+  await page.getByTestId('setting-max-touchpoints').fill('8');
+  await page.getByTestId('setting-campaigns').fill('30');
+  for (const model of ['lstm', 'attention']) await page.getByTestId(`setting-model-${model}`).uncheck();
+  await page.getByTestId('setting-model-logreg').check();
+  await page.getByTestId('setting-backend').selectOption('wasm');
+}
+
+function hooks(page: Page, call: string): Promise<unknown> {
+  return page.evaluate((c) => {
+    const h = (globalThis as unknown as { __attributionTestHooks?: TestHooks }).__attributionTestHooks;
+    if (!h) throw new Error('no test hooks on this page');
+    const [name, arg] = c.split(':');
+    if (name === 'crash') return h.crashWorker(arg as 'close' | 'error');
+    return h.failBackend(arg === 'none' ? null : arg);
+  }, call);
+}
+
+test('the hooks exist only on pages opened with ?test-hooks', async ({ app, page }) => {
+  await expect(app.dropZone).toBeVisible();
+  expect(await page.evaluate(() => '__attributionTestHooks' in globalThis)).toBe(false);
+});
+
+for (const kind of ['close', 'error'] as const) {
+  test(`a worker that dies by ${kind} after loading is restarted, the demo reloaded, and a run completes`, async ({ page }) => {
+    test.setTimeout(120_000);
+    const app = await openWithHooks(page);
+    const rows = await app.summaryNumber('rows');
+    expect(await hooks(page, `crash:${kind}`)).toBe(true);
+    await expect(page.getByTestId('worker-restarted')).toHaveText(/The worker stopped; it was restarted and your file was reloaded\./);
+    await expect(app.summary).toBeVisible();
+    expect(await app.summaryNumber('rows')).toBe(rows);
+    await smallRun(page);
+    await page.getByTestId('run').click();
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+    await expect(page.getByTestId('backend-in-use')).toHaveAttribute('data-backend', 'wasm');
+  });
+}
+
+test('a worker that dies mid-run fails that run plainly, comes back with the data, and the next run completes', async ({ page }) => {
+  test.setTimeout(120_000);
+  const app = await openWithHooks(page);
+  await smallRun(page);
+  // Many epochs, so the crash surely lands while the regression trains.
+  await page.getByTestId('setting-epochs-logreg').fill('200');
+  await page.getByTestId('run').click();
+  await expect
+    .poll(async () => Number(await page.getByTestId('progress-logreg').getAttribute('data-share')), { timeout: 60_000 })
+    .toBeGreaterThan(0);
+  expect(await hooks(page, 'crash:close')).toBe(true);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('error').filter({ hasText: 'The worker stopped during this job' })).toHaveAttribute('data-code', 'worker-stopped');
+  await expect(page.getByTestId('worker-restarted')).toBeVisible();
+  await expect(app.summary).toBeVisible();
+  await page.getByTestId('setting-epochs-logreg').fill('1');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+});
+
+test('a backend that fails during training falls back to the next one, and the status says so', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openWithHooks(page);
+  await smallRun(page);
+  expect(await hooks(page, 'fail:wasm')).toBe(true);
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+  const backend = page.getByTestId('backend-in-use');
+  await expect(backend).toHaveAttribute('data-backend', 'cpu');
+  await expect(backend).toContainText('fell back from wasm');
+  await expect(page.getByTestId('metrics').locator('tr[data-model="logreg"]')).toBeVisible();
+});
+
+test('when every backend left fails, the run stops with a plain message', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openWithHooks(page);
+  await smallRun(page);
+  await page.getByTestId('setting-backend').selectOption('cpu');
+  expect(await hooks(page, 'fail:cpu')).toBe(true);
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  const error = page.getByTestId('error').filter({ hasText: 'Training failed on every backend' });
+  await expect(error).toHaveAttribute('data-code', 'backend-failed');
+  // The page is still whole: the summary and settings stay for another try.
+  await expect(page.getByTestId('summary')).toBeVisible();
+  await expect(page.getByTestId('run')).toBeEnabled();
+});
