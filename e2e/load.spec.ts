@@ -33,6 +33,14 @@ test('the demo button loads the demo log with its planted counts', async ({ app 
   await expect(app.summary).toContainText('demo.tsv');
 });
 
+test('opening /?demo (what `npm run demo` opens) loads the demo log without a click', async ({ app, page }) => {
+  const truth = generateSynthetic(DEMO_SYNTH_OPTIONS, () => {});
+
+  await page.goto('/?demo');
+
+  await app.expectSummaryMatches(truth.counts);
+});
+
 test('a web page saved as .tsv gets a plain error and a next step', async ({ app }, testInfo) => {
   const path = testInfo.outputPath('download.tsv');
   await writeFile(path, '<!doctype html>\n<html><head><title>Sign in</title></head><body><p>Please sign in</p></body></html>\n');

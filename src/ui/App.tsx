@@ -179,6 +179,15 @@ export function App() {
     void start('Generating and reading the demo log', null, (o) => bridge.loadDemo(o));
   };
 
+  // `npm run demo` opens /?demo: load the demo log straight away, once.
+  const demoRequested = useRef(new URLSearchParams(window.location.search).has('demo'));
+  useEffect(() => {
+    if (!demoRequested.current) return;
+    demoRequested.current = false;
+    loadDemo();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, on the first render
+  }, []);
+
   const busy = load.state === 'running' || run.state === 'running';
 
   return (
