@@ -85,7 +85,7 @@ describe('runPipeline', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { run } = result;
-    expect(Object.keys(run.weights).sort()).toEqual([...FAST.positionModels].sort());
+    expect(Object.keys(run.weights).sort()).toEqual([...FAST.positionModels, 'markov', 'shapley_count'].sort());
     // Only "a" ends converted journeys: last-touch credits nothing else.
     expect(run.weights.lta.a).toBeGreaterThan(0);
     expect(run.weights.lta.b).toBe(0);
@@ -129,6 +129,93 @@ describe('runPipeline', () => {
     expect(result.run.sweep.models.map((m) => m.model)).toContain('logreg');
     expect(result.run.sweep.models.map((m) => m.model)).not.toContain('logreg_raw');
     for (const m of result.run.models) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('runPipeline: counterfactual attribution', () => {
+  const finiteForEvery = (weights: Record<string, number>, campaigns: string[]) => {
+    expect(Object.keys(weights).sort()).toEqual([...campaigns].sort());
+    for (const w of Object.values(weights)) expect(Number.isFinite(w)).toBe(true);
+  };
+
+  it('adds Markov and counting Shapley weights without any model, and sweeps them', async () => {
+    const details: Record<string, string | undefined> = {};
+    const result = await runPipeline(buildTable(smallLog()), FAST, { onStep: (s, _d, _t, detail) => (details[s] = detail) });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { run } = result;
+    const ids = run.prepared.campaignIds;
+    finiteForEvery(run.weights.markov, ids);
+    finiteForEvery(run.weights.shapley_count, ids);
+    // Removal effects are shares; counting Shapley splits every converted journey once.
+    expect(Object.values(run.weights.markov).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(Object.values(run.weights.shapley_count).reduce((a, b) => a + b, 0)).toBeCloseTo(run.prepared.stats.convertedJourneys, 9);
+    expect(run.sweep.models.map((m) => m.model)).toEqual(expect.arrayContaining(['markov', 'shapley_count']));
+    // Without the attention model the model-based steps report why they did nothing.
+    expect(details['counterfactual-model']).toBe('needs the attention model');
+    expect(details['model-replay']).toBe('needs the attention model');
+    expect(run.counterfactual.markov?.baseConversion).toBeGreaterThan(0);
+    expect(run.counterfactual.modelReplay).toBeUndefined();
+  });
+
+  it('leaves the counterfactual weights out when switched off', async () => {
+    const settings: PipelineSettings = { ...FAST, counterfactual: { markov: false, modelBased: false, modelReplay: false, maxJourneys: 10 } };
+    const result = await runPipeline(buildTable(smallLog()), settings);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(Object.keys(result.run.weights)).not.toContain('markov');
+    expect(Object.keys(result.run.weights)).not.toContain('shapley_count');
+    expect(result.run.counterfactual).toEqual({});
+  });
+
+  it('judges removal, Shapley and the replay by the attention model on a capped sample, the same for the same seed', async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const settings: PipelineSettings = {
+      ...FAST,
+      prepare: { ...FAST.prepare, testShare: 0.5 },
+      train: { ...FAST.train, models: ['attention'], epochs: { ...FAST.train.epochs, attention: 1 }, batchSize: { ...FAST.train.batchSize, attention: 16 } },
+      simulate: { ...FAST.simulate, pitches: [0, 1, 2] },
+      counterfactual: { markov: true, modelBased: true, modelReplay: true, maxJourneys: 12 },
+    };
+    const runOnce = async () => {
+      const result = await runPipeline(buildTable(smallLog()), settings);
+      if (!result.ok) throw new Error(result.error);
+      return result.run;
+    };
+    const first = await runOnce();
+    const second = await runOnce();
+    const ids = first.prepared.campaignIds;
+    for (const model of ['removal', 'shapley']) {
+      finiteForEvery(first.weights[model], ids);
+      expect(second.weights[model]).toEqual(first.weights[model]);
+    }
+    const sample = first.counterfactual.sample!;
+    expect(sample.subset).toBe('test');
+    expect(sample.journeys).toBe(12);
+    expect(sample.of).toBeGreaterThan(12);
+    // Shapley values add up to the expected conversions, so some are positive; removal effects of a model
+    // trained one epoch may all be 0 or below, and are then left out of the replays with a note.
+    const swept = first.sweep.models.map((m) => m.model);
+    expect(swept).toContain('shapley');
+    const removalPositive = Object.values(first.weights.removal).some((w) => w > 0);
+    expect(swept.includes('removal')).toBe(removalPositive);
+    expect(first.notes.some((n) => n.startsWith('removal:'))).toBe(!removalPositive);
+
+    const replay = first.counterfactual.modelReplay!;
+    expect(replay.journeys).toBe(12);
+    expect(Object.keys(replay.byModel)).toEqual(expect.arrayContaining(['lta', 'markov', 'shapley', 'uniform']));
+    for (const points of Object.values(replay.byModel)) {
+      // Pitch 0 is the article's uniform split; the model's replay starts above it.
+      expect(points.map((p) => p.pitch)).toEqual([1, 2]);
+      for (const p of points) {
+        expect(Number.isFinite(p.expectedConversions)).toBe(true);
+        expect(p.expectedConversions).toBeLessThanOrEqual(replay.baseline + 1e-9);
+      }
+    }
+    expect(second.counterfactual.modelReplay!.byModel).toEqual(replay.byModel);
+    for (const m of [...first.models, ...second.models]) m.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

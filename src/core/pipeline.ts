@@ -9,9 +9,12 @@
  * replayed like the sweep.
  */
 import { attributePositions, type PositionAttribution } from './attribution/position';
+import { countingShapley, markovAttribution, modelRemovalEffects, modelReplay, shapleyAttribution, type ModelReplay } from './counterfactual';
+import { DEFAULT_COUNTERFACTUAL, PIPELINE_SHAPLEY_PERMUTATIONS, type CounterfactualSettings } from './pipeline-settings';
 import type { ClassificationMetrics } from './models/metrics';
 import {
   attributionWeights,
+  createScorer,
   evaluateModel,
   trainModel,
   type BatchProgress,
@@ -19,7 +22,8 @@ import {
   type TrainedModel,
 } from './models/train';
 import { checkPrepareSettings, prepareJourneys } from './prepare';
-import type { PreparedData, WeightsByModel } from './prepared';
+import { Split, type PreparedData, type WeightsByModel } from './prepared';
+import { createRng } from './random';
 import {
   DEFAULT_HALF_LIFE_DAYS,
   DEFAULT_PREPARE,
@@ -41,6 +45,7 @@ import {
   replayInput,
   resolveWeights,
   sweepPitches,
+  UNIFORM_MODEL,
   type ReplayInput,
   type Sweep,
 } from './simulate';
@@ -52,7 +57,11 @@ export interface PipelineSettings {
   simulate: SimulateSettings;
   positionModels: PositionModelName[];
   halfLifeDays: number;
+  /** Markov, Shapley and model-judged replay; absent (older sessions) means DEFAULT_COUNTERFACTUAL. */
+  counterfactual?: CounterfactualSettings;
 }
+
+export { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings };
 
 export const DEFAULT_PIPELINE: PipelineSettings = {
   prepare: DEFAULT_PREPARE,
@@ -60,10 +69,22 @@ export const DEFAULT_PIPELINE: PipelineSettings = {
   simulate: DEFAULT_SIMULATE,
   positionModels: [...POSITION_MODELS],
   halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
+  counterfactual: DEFAULT_COUNTERFACTUAL,
 };
 
 /** Steps of a run after the parse, in order. */
-export type RunStep = 'prepare' | 'position' | NeuralModelName | 'simulate';
+export type RunStep = 'prepare' | 'position' | 'counterfactual' | NeuralModelName | 'counterfactual-model' | 'simulate' | 'model-replay';
+
+/** Weights-file keys of the counterfactual methods. */
+export const COUNTERFACTUAL_MODELS = {
+  markov: 'markov',
+  countingShapley: 'shapley_count',
+  removal: 'removal',
+  shapley: 'shapley',
+} as const;
+
+/** The model that judges the model-based methods: the article's best, the LSTM with attention. */
+export const JUDGE_MODEL: NeuralModelName = 'attention';
 
 /** `detail` says why this backend (e.g. a software GPU adapter passed over). */
 export type BackendStart = { ok: true; backend: string; detail?: string } | { ok: false; error: string };
@@ -80,6 +101,25 @@ export interface PipelineCallbacks {
 
 export type ModelMetrics = ClassificationMetrics & { history: EpochRecord[]; seconds: number; backend: string };
 
+/** Which journeys the model-based methods scored. */
+export interface CounterfactualSample {
+  /** Test journeys (the held-out ones), or every prepared journey when there are no test journeys. */
+  subset: 'test' | 'all';
+  journeys: number;
+  /** Journeys in that subset before the cap. */
+  of: number;
+  /** Events of the sampled journeys: what the model-judged replay replays. */
+  events: number;
+}
+
+export interface CounterfactualRun {
+  markov?: { baseConversion: number; journeys: number; states: number; seconds: number };
+  sample?: CounterfactualSample;
+  modelBased?: { model: string; expectedConversions: number; exactJourneys: number; sampledJourneys: number; scored: number; seconds: number };
+  /** Expected conversions per pitch for every sweepable model and uniform, judged by the attention model. */
+  modelReplay?: ModelReplay & { seconds: number };
+}
+
 export interface PipelineRun {
   prepared: PreparedData;
   positions: PositionAttribution[];
@@ -91,13 +131,28 @@ export interface PipelineRun {
   sweep: Sweep;
   backend: string | null;
   notes: string[];
+  counterfactual: CounterfactualRun;
 }
 
 export type PipelineResult = { ok: true; run: PipelineRun } | { ok: false; error: string; cancelled?: boolean };
 
-/** Raw regression coefficients can be negative and are not shares: kept in exports, left out of budget sweeps. */
+/**
+ * Raw regression coefficients can be negative and are not shares: kept in
+ * exports, left out of budget sweeps. So is a model with no positive weight
+ * (a weakly trained model's removal effects can all be 0 or below): the
+ * replay has no budget split to make from it, and one such model must not
+ * stop the others from being replayed.
+ */
 export function sweepableWeights(weights: WeightsByModel): WeightsByModel {
-  return Object.fromEntries(Object.entries(weights).filter(([name]) => !name.endsWith('_raw')));
+  return Object.fromEntries(
+    Object.entries(weights).filter(([name, w]) => !name.endsWith('_raw') && Object.values(w).some((v) => Number.isFinite(v) && v > 0)),
+  );
+}
+
+/** Models sweepableWeights leaves out for want of a positive weight, for the run's notes. */
+function unsweepable(weights: WeightsByModel): string[] {
+  const kept = sweepableWeights(weights);
+  return Object.keys(weights).filter((name) => !name.endsWith('_raw') && !kept[name]);
 }
 
 export async function runPipeline(table: EventTable, settings: PipelineSettings, callbacks: PipelineCallbacks = {}): Promise<PipelineResult> {
@@ -140,6 +195,30 @@ export async function runPipeline(table: EventTable, settings: PipelineSettings,
   for (const p of positions) weights[p.model] = p.weights;
   onStep?.('position', 1, 1);
 
+  const cf = settings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
+  const counterfactual: CounterfactualRun = {};
+  await pause();
+  if (signal?.aborted) return cancelled();
+  if (cf.markov) {
+    onStep?.('counterfactual', 0, 1, 'Markov chain');
+    const began = Date.now();
+    try {
+      const markov = markovAttribution(prepared, {
+        signal,
+        onProgress: (done, total) => onStep?.('counterfactual', done, total + 1, 'Markov removal effects'),
+      });
+      if (markov.ok) {
+        weights[COUNTERFACTUAL_MODELS.markov] = markov.weights;
+        counterfactual.markov = { baseConversion: markov.baseConversion, journeys: markov.journeys, states: markov.states, seconds: (Date.now() - began) / 1000 };
+      } else notes.push(`Markov chain: ${markov.error}`);
+    } catch (err) {
+      if (signal?.aborted) return cancelled();
+      notes.push(`Markov chain: ${firstLine(err)}`);
+    }
+    weights[COUNTERFACTUAL_MODELS.countingShapley] = countingShapley(prepared).weights;
+    onStep?.('counterfactual', 1, 1, 'done');
+  } else onStep?.('counterfactual', 1, 1, 'off in the settings');
+
   const models: TrainedModel[] = [];
   const metrics: Record<string, ModelMetrics> = {};
   let backend: string | null = null;
@@ -168,6 +247,41 @@ export async function runPipeline(table: EventTable, settings: PipelineSettings,
       for (const a of await attributionWeights(model, prepared)) weights[a.model] = a.weights;
       onStep?.(name, epochs, epochs, `done in ${metrics[name].seconds.toFixed(1)} s`);
     }
+    const judge = models.find((m) => m.name === JUDGE_MODEL);
+    if ((cf.modelBased || cf.modelReplay) && judge) counterfactual.sample = describeSample(prepared, cf.maxJourneys, settings.prepare.seed);
+    if (cf.modelBased && judge) {
+      const sampled = sampleForCounterfactual(prepared, cf.maxJourneys, settings.prepare.seed);
+      const began = Date.now();
+      const what = `${formatCount(counterfactual.sample!.journeys)} ${counterfactual.sample!.subset === 'test' ? 'test ' : ''}journeys`;
+      onStep?.('counterfactual-model', 0, 2, `removal effects on ${what}`);
+      const scorer = createScorer(judge);
+      const removal = await modelRemovalEffects(sampled, scorer, {
+        subset: 'test',
+        signal,
+        onProgress: (done, total) => onStep?.('counterfactual-model', done / total, 2, `removal effects on ${what}`),
+      });
+      weights[COUNTERFACTUAL_MODELS.removal] = removal.weights;
+      onStep?.('counterfactual-model', 1, 2, `Shapley values on ${what}`);
+      const shapley = await shapleyAttribution(sampled, scorer, {
+        subset: 'test',
+        signal,
+        seed: settings.train.seed,
+        permutations: PIPELINE_SHAPLEY_PERMUTATIONS,
+        onProgress: (done, total) => onStep?.('counterfactual-model', 1 + done / Math.max(1, total), 2, `Shapley values on ${what}`),
+      });
+      weights[COUNTERFACTUAL_MODELS.shapley] = shapley.weights;
+      counterfactual.modelBased = {
+        model: judge.name,
+        expectedConversions: removal.expectedConversions,
+        exactJourneys: shapley.exactJourneys,
+        sampledJourneys: shapley.sampledJourneys,
+        scored: removal.scored + shapley.scored,
+        seconds: (Date.now() - began) / 1000,
+      };
+      onStep?.('counterfactual-model', 2, 2, `done in ${counterfactual.modelBased.seconds.toFixed(1)} s`);
+    } else {
+      onStep?.('counterfactual-model', 1, 1, judge ? 'off in the settings' : 'needs the attention model');
+    }
   } catch (err) {
     for (const m of models) m.dispose();
     if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return cancelled();
@@ -186,11 +300,94 @@ export async function runPipeline(table: EventTable, settings: PipelineSettings,
     for (const m of models) m.dispose();
     return { ok: false, error: sweep.error };
   }
+  for (const name of unsweepable(weights)) notes.push(`${name}: no campaign has a positive weight, so it is left out of the budget replays.`);
   for (const s of sweep.models) {
     if (s.clippedCampaigns > 0) notes.push(`${s.model}: ${s.clippedCampaigns} negative weights were set to 0 for the replay.`);
   }
   const { ok: _ok, ...sweepData } = sweep;
-  return { ok: true, run: { prepared, positions, models, metrics, weights, sweep: sweepData, backend, notes } };
+
+  const judge = models.find((m) => m.name === JUDGE_MODEL);
+  const replayPitches = settings.simulate.pitches.filter((p) => p > 0);
+  if (cf.modelReplay && judge && counterfactual.sample && replayPitches.length === 0) notes.push('Model-judged replay: it needs a pitch above 0.');
+  if (cf.modelReplay && judge && counterfactual.sample && replayPitches.length > 0) {
+    const sample = counterfactual.sample;
+    const sampled = sampleForCounterfactual(prepared, cf.maxJourneys, settings.prepare.seed);
+    // The model's replay spends the same share of its (smaller) stream as the article's replay does of all events
+    // (by impressions, also for a money budget: close enough for a random sample).
+    const budget = settings.simulate.budget !== undefined && sweepData.events > 0 ? (settings.simulate.budget * sample.events) / sweepData.events : undefined;
+    const replayWeights: WeightsByModel = { ...sweepableWeights(weights), [UNIFORM_MODEL]: Object.fromEntries(prepared.campaignIds.map((id) => [id, 1])) };
+    const began = Date.now();
+    onStep?.('model-replay', 0, 1, `${formatCount(sample.journeys)} journeys`);
+    try {
+      const replayed = await modelReplay(sampled, createScorer(judge), replayWeights, {
+        pitches: replayPitches,
+        budget,
+        unit: settings.simulate.unit,
+        subset: 'test',
+        signal,
+        onProgress: (done, total) => onStep?.('model-replay', done, total, `${formatCount(sample.journeys)} journeys`),
+      });
+      if (replayed.ok) {
+        const { ok: _replayOk, ...data } = replayed;
+        counterfactual.modelReplay = { ...data, seconds: (Date.now() - began) / 1000 };
+      } else notes.push(`Model-judged replay: ${replayed.error}`);
+    } catch (err) {
+      if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
+        for (const m of models) m.dispose();
+        return cancelled();
+      }
+      notes.push(`Model-judged replay: ${firstLine(err)}`);
+    }
+    onStep?.('model-replay', 1, 1, 'done');
+  } else onStep?.('model-replay', 1, 1, judge ? 'off in the settings' : 'needs the attention model');
+
+  return { ok: true, run: { prepared, positions, models, metrics, weights, sweep: sweepData, backend, notes, counterfactual } };
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n', 1)[0] : String(err);
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The journeys the model-based methods may score: the test journeys, or all when there are none. */
+function candidateJourneys(prepared: PreparedData): { subset: 'test' | 'all'; journeys: number[] } {
+  const test: number[] = [];
+  for (let j = 0; j < prepared.journeys.count; j++) if (prepared.journeys.split[j] === Split.Test) test.push(j);
+  if (test.length > 0) return { subset: 'test', journeys: test };
+  return { subset: 'all', journeys: Array.from({ length: prepared.journeys.count }, (_, j) => j) };
+}
+
+function chosenJourneys(prepared: PreparedData, maxJourneys: number, seed: number): { subset: 'test' | 'all'; chosen: Uint32Array; of: number } {
+  const { subset, journeys } = candidateJourneys(prepared);
+  const cap = Math.max(1, Math.floor(maxJourneys));
+  const pool = Uint32Array.from(journeys);
+  if (pool.length > cap) createRng(seed).fork('counterfactual-sample').shuffle(pool);
+  const chosen = pool.slice(0, Math.min(cap, pool.length)).sort();
+  return { subset, chosen, of: journeys.length };
+}
+
+export function describeSample(prepared: PreparedData, maxJourneys: number, seed = prepared.settings.seed): CounterfactualSample {
+  const { subset, chosen, of } = chosenJourneys(prepared, maxJourneys, seed);
+  let events = 0;
+  for (const j of chosen) events += prepared.journeys.eventOffsets[j + 1] - prepared.journeys.eventOffsets[j];
+  return { subset, journeys: chosen.length, of, events };
+}
+
+/**
+ * The prepared data with only the sampled journeys marked as test journeys:
+ * the counterfactual core selects journeys by split ('all' or 'test'), so a
+ * capped random sample travels as a view with its own split array; nothing
+ * else is copied.
+ */
+export function sampleForCounterfactual(prepared: PreparedData, maxJourneys: number, seed: number): PreparedData {
+  const { chosen } = chosenJourneys(prepared, maxJourneys, seed);
+  const split = new Uint8Array(prepared.journeys.count);
+  split.fill(Split.Train);
+  for (const j of chosen) split[j] = Split.Test;
+  return { ...prepared, journeys: { ...prepared.journeys, split } };
 }
 
 function abort(): Error {

@@ -8,7 +8,7 @@ import type { ColumnMapping, FilePreview } from '../core/ingest/types';
 import type { DataSummary } from '../core/summary-types';
 import type { SynthTruth } from '../core/synth/types';
 import type { EpochRecord } from '../core/models/train';
-import type { PipelineSettings, Recommendation, RecommendationOptions } from '../core/pipeline';
+import type { CounterfactualRun, PipelineSettings, Recommendation, RecommendationOptions } from '../core/pipeline';
 import type { PreparedData, WeightsByModel } from '../core/prepared';
 import type { SimulateSettings } from '../core/settings';
 import type { Sweep } from '../core/simulate';
@@ -23,7 +23,18 @@ export interface WorkerError {
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: WorkerError };
 
 /** Steps of a whole run, in order; each gets its own progress bar. */
-export const PIPELINE_STEPS = ['parse', 'prepare', 'position', 'logreg', 'lstm', 'attention', 'simulate'] as const;
+export const PIPELINE_STEPS = [
+  'parse',
+  'prepare',
+  'position',
+  'counterfactual',
+  'logreg',
+  'lstm',
+  'attention',
+  'counterfactual-model',
+  'simulate',
+  'model-replay',
+] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
 
 /** Progress of one job: `done` of `total` in the step's own unit (bytes while parsing). */
@@ -91,7 +102,7 @@ function firstLine(text: string): string {
 
 // -- A whole run (issue 5) ---------------------------------------------------------------------
 
-export type { EpochRecord, PipelineSettings, Recommendation, RecommendationOptions, SimulateSettings, Sweep, WeightsByModel };
+export type { CounterfactualRun, EpochRecord, PipelineSettings, Recommendation, RecommendationOptions, SimulateSettings, Sweep, WeightsByModel };
 
 export type LossListener = (model: string, record: EpochRecord) => void;
 
@@ -120,6 +131,8 @@ export interface RunResults {
   /** Demo log only: the planted loss per impression of each campaign id, the answer the models should find. */
   truth?: Record<string, number>;
   notes: string[];
+  /** Markov, the sample the model-based methods scored, and the model-judged replay; absent in older sessions. */
+  counterfactual?: CounterfactualRun;
 }
 
 /** A saved session: settings and results, never the raw data. */

@@ -3,6 +3,7 @@
  * the UI bundle does not pull in tfjs through core/pipeline.
  */
 import type { PipelineSettings } from '../core/pipeline';
+import { DEFAULT_COUNTERFACTUAL } from '../core/pipeline-settings';
 import { DEFAULT_HALF_LIFE_DAYS, DEFAULT_PREPARE, DEFAULT_SIMULATE, DEFAULT_TRAIN, POSITION_MODELS } from '../core/settings';
 
 export function defaultRunSettings(): PipelineSettings {
@@ -17,5 +18,6 @@ export function defaultRunSettings(): PipelineSettings {
     simulate: { ...DEFAULT_SIMULATE, pitches: [...DEFAULT_SIMULATE.pitches] },
     positionModels: [...POSITION_MODELS],
     halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL },
   };
 }

@@ -50,7 +50,7 @@ export function App() {
   const runAbort = useRef<AbortController | null>(null);
   /** Says plainly that the worker died and was replaced, and whether the log came back. */
   const [restartNotice, setRestartNotice] = useState<string | null>(null);
-  const steps = activeSteps(settings.train.models);
+  const steps = activeSteps(settings.train.models, settings.counterfactual);
 
   useEffect(
     () =>
@@ -75,7 +75,7 @@ export function App() {
     runAbort.current?.abort();
     const controller = new AbortController();
     runAbort.current = controller;
-    const runSteps = activeSteps(settings.train.models);
+    const runSteps = activeSteps(settings.train.models, settings.counterfactual);
     setRunProgress(foldProgress({}, { step: 'parse', done: 1, total: 1 }, runSteps));
     setLosses([]);
     setBackend(null);

@@ -2,14 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { activeSteps, completeAll, foldProgress, overallShare } from './run-progress';
 
 describe('run progress', () => {
+  const OFF = { markov: false, modelBased: false, modelReplay: false, maxJourneys: 100 };
   it.each([
-    [['logreg', 'lstm', 'attention'], ['parse', 'prepare', 'position', 'logreg', 'lstm', 'attention', 'simulate']],
-    [['attention'], ['parse', 'prepare', 'position', 'attention', 'simulate']],
-    [[], ['parse', 'prepare', 'position', 'simulate']],
-  ])('models %j run steps %j', (models, steps) => expect(activeSteps(models)).toEqual(steps));
+    [['logreg', 'lstm', 'attention'], OFF, ['parse', 'prepare', 'position', 'logreg', 'lstm', 'attention', 'simulate']],
+    [['attention'], OFF, ['parse', 'prepare', 'position', 'attention', 'simulate']],
+    [[], OFF, ['parse', 'prepare', 'position', 'simulate']],
+    [
+      ['logreg', 'lstm', 'attention'],
+      undefined,
+      ['parse', 'prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'simulate', 'model-replay'],
+    ],
+    // Without the attention model there is nothing to judge the model-based steps.
+    [['logreg'], undefined, ['parse', 'prepare', 'position', 'counterfactual', 'logreg', 'simulate']],
+    [['attention'], { ...OFF, modelReplay: true }, ['parse', 'prepare', 'position', 'attention', 'simulate', 'model-replay']],
+  ])('models %j with counterfactual %j run steps %j', (models, counterfactual, steps) =>
+    expect(activeSteps(models, counterfactual)).toEqual(steps),
+  );
 
   it('marks earlier steps finished and counts each step equally', () => {
-    const steps = activeSteps(['attention']);
+    const steps = activeSteps(['attention'], { markov: false, modelBased: false, modelReplay: false, maxJourneys: 100 });
     const state = foldProgress({}, { step: 'attention', done: 1, total: 2 }, steps);
     expect(state.parse).toEqual({ done: 1, total: 1, detail: undefined });
     expect(state.position?.done).toBe(1);

@@ -1,4 +1,5 @@
 /** Per-step and whole-run progress of a run, folded from the worker's progress messages. */
+import { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings } from '../core/pipeline-settings';
 import { PIPELINE_STEPS, type JobProgress, type PipelineStep } from '../shared/protocol';
 
 export interface StepState {
@@ -9,9 +10,20 @@ export interface StepState {
 
 export type RunProgress = Partial<Record<PipelineStep, StepState>>;
 
-/** Steps a run goes through: the parse happened at load; neural steps only for the models asked for. */
-export function activeSteps(models: readonly string[]): PipelineStep[] {
-  return PIPELINE_STEPS.filter((s) => !(s === 'logreg' || s === 'lstm' || s === 'attention') || models.includes(s));
+/**
+ * Steps a run goes through: the parse happened at load; neural steps only for
+ * the models asked for; counterfactual steps as switched on (all unless told),
+ * the model-judged ones only with the attention model to judge.
+ */
+export function activeSteps(models: readonly string[], counterfactual: CounterfactualSettings = DEFAULT_COUNTERFACTUAL): PipelineStep[] {
+  const judged = models.includes('attention');
+  return PIPELINE_STEPS.filter((s) => {
+    if (s === 'logreg' || s === 'lstm' || s === 'attention') return models.includes(s);
+    if (s === 'counterfactual') return counterfactual.markov;
+    if (s === 'counterfactual-model') return judged && counterfactual.modelBased;
+    if (s === 'model-replay') return judged && counterfactual.modelReplay;
+    return true;
+  });
 }
 
 /** A message for one step also means every earlier step is finished (the worker runs them in order). */

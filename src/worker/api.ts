@@ -389,6 +389,7 @@ function resultsOf(run: PipelineRun, settings: PipelineSettings, truth: SynthTru
     weights: run.weights,
     metrics,
     sweep: run.sweep,
+    counterfactual: run.counterfactual,
     truth: truth ? Object.fromEntries(truth.campaigns.map((c) => [c.id, c.lossPerImpression])) : undefined,
     notes: run.notes,
   };

@@ -14,6 +14,24 @@ interface Props {
   onRecommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
 }
 
+/** Which journeys each counterfactual method looked at: all of them for Markov, a capped sample for the model. */
+function CounterfactualNote({ results }: { results: RunResults }) {
+  const cf = results.counterfactual;
+  if (!cf || (!cf.markov && !cf.modelBased)) return null;
+  const sample = cf.sample;
+  return (
+    <p className="muted" data-testid="counterfactual-note" data-sample={sample?.journeys ?? ''} data-of={sample?.of ?? ''}>
+      {cf.markov &&
+        `Markov removal effects (first-order chain, solved exactly) and counting Shapley use all ${formatCount(cf.markov.journeys)} prepared journeys. `}
+      {cf.modelBased &&
+        sample &&
+        `The removal effect and Shapley values judged by the ${cf.modelBased.model} model use ${formatCount(sample.journeys)} of ${formatCount(sample.of)} ${
+          sample.subset === 'test' ? 'test' : 'prepared'
+        } journeys, drawn at random with the run's seed (${cf.modelBased.seconds.toFixed(1)} s).`}
+    </p>
+  );
+}
+
 export function ResultsView({ results, fromSession, sweeping, onResweep, onRecommend }: Props) {
   const s = results.stats;
   return (
@@ -33,11 +51,12 @@ export function ResultsView({ results, fromSession, sweeping, onResweep, onRecom
             ))}
           </ul>
         )}
+        <CounterfactualNote results={results} />
         <MetricsTable results={results} />
         <WeightsView results={results} />
       </section>
       <section className="panel" aria-label="Pitch sweep">
-        <RoiView sweep={results.sweep} busy={sweeping || fromSession} onResweep={onResweep} />
+        <RoiView sweep={results.sweep} busy={sweeping || fromSession} onResweep={onResweep} counterfactual={results.counterfactual} />
       </section>
       {!fromSession && <RecommendationView sweep={results.sweep} onRecommend={onRecommend} />}
     </>

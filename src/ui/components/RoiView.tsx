@@ -1,19 +1,28 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Sweep } from '../../shared/protocol';
+import type { CounterfactualRun, Sweep } from '../../shared/protocol';
 import { formatCount } from '../format';
-import { modelColour, modelName } from '../palette';
 import { ChartActions } from './ChartActions';
+import { modelLabelColour as modelColour, modelLabel as modelName } from './model-labels';
+import { ModelReplayChart } from './ModelReplayChart';
 
 interface Props {
   sweep: Sweep;
   busy: boolean;
   /** Replays with another total budget or unit; the worker keeps the weights, nothing retrains. */
   onResweep: (budget: number | undefined, unit: Sweep['unit']) => void;
+  /** The model-judged replay and the journeys it scored, when the run made one. */
+  counterfactual?: CounterfactualRun;
 }
 
-export function RoiView({ sweep, busy, onResweep }: Props) {
+type ReplayKind = 'article' | 'model';
+
+export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
   const ref = useRef<HTMLDivElement>(null);
+  const [kind, setKind] = useState<ReplayKind>('article');
+  const modelReplay = counterfactual?.modelReplay;
+  // ResultsView is keyed per run, so the first sweep seen is the run's: the one the model-judged replay matches.
+  const runSweep = useRef({ budget: sweep.budget, unit: sweep.unit });
   const [budgetText, setBudgetText] = useState(String(round(sweep.budget)));
   const [unit, setUnit] = useState<Sweep['unit']>(sweep.unit);
   const [problem, setProblem] = useState<string | null>(null);
@@ -42,11 +51,52 @@ export function RoiView({ sweep, busy, onResweep }: Props) {
     onResweep(budget, unit);
   }
 
+  const toggle = (
+    <fieldset className="chart-controls inline-fieldset" data-testid="roi-kind" data-kind={kind}>
+      <legend>Which replay</legend>
+      <label className="check">
+        <input type="radio" name="roi-kind" data-testid="roi-kind-article" checked={kind === 'article'} onChange={() => setKind('article')} />
+        Article's replay (count of journeys never cut)
+      </label>
+      <label className="check">
+        <input
+          type="radio"
+          name="roi-kind"
+          data-testid="roi-kind-model"
+          checked={kind === 'model'}
+          disabled={!modelReplay}
+          onChange={() => setKind('model')}
+        />
+        Model-judged replay (expected conversions, journeys may miss impressions)
+        {!modelReplay && ' — needs the attention model and the option in the run settings'}
+      </label>
+    </fieldset>
+  );
+
+  if (kind === 'model' && modelReplay) {
+    return (
+      <>
+        {toggle}
+        <ModelReplayChart
+          replay={modelReplay}
+          sample={counterfactual?.sample}
+          stale={sweep.budget !== runSweep.current.budget || sweep.unit !== runSweep.current.unit}
+        />
+      </>
+    );
+  }
+
   return (
+    <>
+    {toggle}
     <figure className="chart">
       <figcaption>
         Conversions kept by the budget replay, against the pitch <ChartActions target={ref} name="roi" />
       </figcaption>
+      <p className="muted">
+        The article's rule: events are replayed in time order, and a journey whose next impression finds its campaign's budget spent is cut
+        and counts as lost, even if it would have converted without that impression.
+      </p>
       <form className="chart-controls" onSubmit={apply}>
         <fieldset className="inline-fieldset" disabled={busy}>
           <legend className="visually-hidden">Budget unit</legend>
@@ -134,6 +184,7 @@ export function RoiView({ sweep, busy, onResweep }: Props) {
         </tbody>
       </table>
     </figure>
+    </>
   );
 }
 

@@ -17,10 +17,13 @@ const STEP_LABELS: Record<PipelineStep, string> = {
   parse: 'Read the log',
   prepare: 'Build journeys',
   position: 'Position models',
+  counterfactual: 'Markov chain and counting Shapley',
   logreg: 'Logistic regression',
   lstm: 'LSTM',
   attention: 'LSTM with attention',
+  'counterfactual-model': 'Removal effects and Shapley by the attention model',
   simulate: 'Budget replay',
+  'model-replay': 'Model-judged replay',
 };
 
 interface Props {

@@ -1,6 +1,7 @@
 import { useId, type ReactNode } from 'react';
 import type { PipelineSettings } from '../../shared/protocol';
 import type { Backend, Balancing, NeuralModelName } from '../../core/settings';
+import { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings } from '../../core/pipeline-settings';
 
 interface Props {
   value: PipelineSettings;
@@ -22,6 +23,14 @@ export function RunSettings({ value, disabled, onChange }: Props) {
   const campaigns = value.prepare.campaigns.kind === 'count' ? value.prepare.campaigns.count : '';
   const lstmEpochs = value.train.epochs.attention;
   const lstmBatch = value.train.batchSize.attention;
+  const cf = value.counterfactual ?? DEFAULT_COUNTERFACTUAL;
+  const counterfactual = (patch: Partial<CounterfactualSettings>) => onChange({ ...value, counterfactual: { ...cf, ...patch } });
+  const cfCheck = (key: 'markov' | 'modelBased' | 'modelReplay', testId: string, label: string) => (
+    <label className="check">
+      <input type="checkbox" data-testid={`setting-${testId}`} checked={cf[key]} onChange={(e) => counterfactual({ [key]: e.target.checked })} />
+      {label}
+    </label>
+  );
 
   const field = (key: string, label: string, help: string, control: ReactNode) => (
     <div className="field setting">
@@ -159,6 +168,24 @@ export function RunSettings({ value, disabled, onChange }: Props) {
         </div>
         <span className="help">Last-touch and the other position rules are always computed; they need no training.</span>
       </div>
+      <div className="field setting">
+        <span className="label">Counterfactual attribution</span>
+        <div className="checks">
+          {cfCheck('markov', 'cf-markov', 'Markov removal effect and counting Shapley')}
+          {cfCheck('modelBased', 'cf-model', 'Removal effect and Shapley by the attention model')}
+          {cfCheck('modelReplay', 'cf-replay', 'Model-judged budget replay')}
+        </div>
+        <span className="help">
+          What each campaign's touchpoints change when taken away. Markov needs no model and uses every journey; the others need the
+          attention model and score a sample of the test journeys.
+        </span>
+      </div>
+      {field(
+        'cf-max-journeys',
+        'Journeys judged by the model',
+        'At most this many test journeys, drawn at random, are scored for the removal effect, Shapley values and model-judged replay: more is steadier and slower.',
+        numberInput('cf-max-journeys', cf.maxJourneys, (n) => counterfactual({ maxJourneys: Math.max(1, Math.round(n)) })),
+      )}
     </fieldset>
   );
 }

@@ -13,24 +13,33 @@ import {
   type YAxisTickContentProps,
 } from 'recharts';
 import type { RunResults } from '../../shared/protocol';
-import { asShares, pearson } from '../../shared/stats';
+import { asShares, pearson, spearman } from '../../shared/stats';
 import { formatCount, formatPercent } from '../format';
-import { modelColour, modelName } from '../palette';
 import { ChartActions } from './ChartActions';
+import { modelLabel as modelName, modelLabelColour as modelColour, orderModels, TOTAL_WEIGHT_MODELS } from './model-labels';
 
 const WINDOW = 15;
-/** Models compared side by side (the article's three), plus the planted truth on demo data. */
-const COMPARED = ['lta', 'logreg', 'attention', 'truth'];
+/** Shown side by side until the user picks others: the article's three, plus the planted truth on demo data. */
+const SHOWN_FIRST = ['lta', 'logreg', 'attention', 'truth'];
 
 type SortKey = 'campaign' | 'impressions' | string;
 
 export function WeightsView({ results }: { results: RunResults }) {
   const ids = results.campaignIds;
-  const series = useMemo(() => {
-    const all: Record<string, Record<string, number>> = { ...results.weights };
-    if (results.truth) all.truth = results.truth;
-    return COMPARED.filter((m) => all[m]).map((m) => ({ model: m, shares: asShares(ids, all[m]) }));
-  }, [results, ids]);
+  const all = useMemo(() => {
+    const byModel: Record<string, Record<string, number>> = {};
+    // Raw regression coefficients are not shares: in the export, not in the chart.
+    for (const [m, w] of Object.entries(results.weights)) if (!m.endsWith('_raw')) byModel[m] = w;
+    if (results.truth) byModel.truth = results.truth;
+    return byModel;
+  }, [results]);
+  const available = useMemo(() => orderModels(Object.keys(all)), [all]);
+  const [shown, setShown] = useState<string[]>(() => available.filter((m) => SHOWN_FIRST.includes(m)));
+  const series = useMemo(
+    () => available.filter((m) => shown.includes(m)).map((m) => ({ model: m, shares: asShares(ids, all[m]) })),
+    [available, shown, all, ids],
+  );
+  const closest = useMemo(() => truthRanking(results, available), [results, available]);
 
   const [sortKey, setSortKey] = useState<SortKey>(series[0]?.model ?? 'campaign');
   const [start, setStart] = useState(0);
@@ -41,7 +50,8 @@ export function WeightsView({ results }: { results: RunResults }) {
 
   const order = useMemo(() => {
     const idx = ids.map((_, i) => i);
-    const key = series.find((s) => s.model === sortKey);
+    // A hidden model cannot order the chart: the first one shown does instead.
+    const key = series.find((s) => s.model === sortKey) ?? (sortKey === 'impressions' || sortKey === 'campaign' ? undefined : series[0]);
     if (key) idx.sort((a, b) => key.shares[b] - key.shares[a] || a - b);
     else if (sortKey === 'impressions') idx.sort((a, b) => results.impressions[b] - results.impressions[a] || a - b);
     else idx.sort((a, b) => ids[a].localeCompare(ids[b], 'en', { numeric: true }));
@@ -80,6 +90,32 @@ export function WeightsView({ results }: { results: RunResults }) {
           Attribution weight per campaign, as a share of each model's total{' '}
           <ChartActions target={chartRef} name="weights" />
         </figcaption>
+        <fieldset className="chart-controls inline-fieldset" data-testid="weights-models">
+          <legend>Models side by side</legend>
+          {available.map((m) => (
+            <label key={m} className="check">
+              <input
+                type="checkbox"
+                data-testid={`weights-model-${m}`}
+                checked={shown.includes(m)}
+                onChange={(e) => setShown(e.target.checked ? [...shown, m] : shown.filter((k) => k !== m))}
+              />
+              {modelName(m)}
+            </label>
+          ))}
+        </fieldset>
+        {closest.length > 0 && (
+          <p className="muted" data-testid="truth-ranking" data-models={closest.map((c) => c.model).join(',')}>
+            Closest to the planted truth (Spearman rank correlation with its loss per impression; totals such as Markov and Shapley
+            are divided by the campaign's impressions first):{' '}
+            {closest.map((c, i) => (
+              <span key={c.model} data-model={c.model} data-value={c.rho}>
+                {i > 0 && ' · '}
+                {modelName(c.model)} {Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a'}
+              </span>
+            ))}
+          </p>
+        )}
         <div className="chart-controls">
           <label>
             Sort by{' '}
@@ -160,4 +196,28 @@ export function WeightsView({ results }: { results: RunResults }) {
       )}
     </div>
   );
+}
+
+/**
+ * Spearman correlation of each model's weights with the planted loss per
+ * impression, best first. Ranks, not values: models put weights on different
+ * scales. Totals over journeys (Markov, Shapley, removal) grow with a
+ * campaign's reach, so they are compared per impression like the truth.
+ */
+function truthRanking(results: RunResults, models: readonly string[]): { model: string; rho: number }[] {
+  const truth = results.truth;
+  if (!truth) return [];
+  const ids = results.campaignIds;
+  const target = ids.map((id) => truth[id] ?? 0);
+  return models
+    .filter((m) => m !== 'truth')
+    .map((m) => {
+      const w = results.weights[m] ?? {};
+      const values = ids.map((id, i) => {
+        const v = w[id] ?? 0;
+        return TOTAL_WEIGHT_MODELS.has(m) ? (results.impressions[i] > 0 ? v / results.impressions[i] : 0) : v;
+      });
+      return { model: m, rho: spearman(values, target) };
+    })
+    .sort((a, b) => (Number.isFinite(b.rho) ? b.rho : -2) - (Number.isFinite(a.rho) ? a.rho : -2));
 }
