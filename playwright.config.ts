@@ -37,9 +37,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // The built app, as users get it: run `npm run build` first. Vite 8 refuses a second preview of
-    // the same project (another one may be serving on another port); the lock guards nothing here.
-    command: 'npx vite preview --port 4173 --strictPort --bypass-lock',
+    // The built app, as users get it: run `npm run build` first.
+    command: 'npx vite preview --port 4173 --strictPort',
     url: 'http://localhost:4173',
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

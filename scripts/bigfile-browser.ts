@@ -262,10 +262,10 @@ async function main(): Promise<number> {
   mkdirSync(CACHE, { recursive: true });
 
   const url = `http://localhost:${values.port}/`;
-  // Node itself, not npx: killing npx would leave the preview server running. --bypass-lock: Vite 8 refuses a
+  // Node itself, not npx: killing npx would leave the preview server running.: Vite 8 refuses a
   // second preview of one project, and the e2e suite's server may be up.
   const vite = resolve('node_modules', 'vite', 'bin', 'vite.js');
-  const server = spawn(process.execPath, [vite, 'preview', '--outDir', dist, '--port', values.port!, '--strictPort', '--bypass-lock'], { stdio: 'ignore' });
+  const server = spawn(process.execPath, [vite, 'preview', '--outDir', dist, '--port', values.port!, '--strictPort'], { stdio: 'ignore' });
   const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   let browser: Browser | undefined;
   const results: Outcome[] = [];
