@@ -31,3 +31,22 @@ export function progressLogger(label: string): (done: number, total: number) => 
 }
 
 export { parseArgs };
+
+/**
+ * Wraps a command's run so that a usage mistake (our UsageError, or the
+ * one-line TypeError parseArgs throws for unknown or malformed flags) prints
+ * one line on stderr and exits 2, while anything else propagates.
+ */
+export function withUsageErrors(run: (args: string[]) => Promise<number>): (args: string[]) => Promise<number> {
+  return async (args) => {
+    try {
+      return await run(args);
+    } catch (err) {
+      if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+        log(err.message);
+        return 2;
+      }
+      throw err;
+    }
+  };
+}

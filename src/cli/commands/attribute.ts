@@ -16,7 +16,7 @@ import { countingShapley, markovAttribution, modelRemovalEffects, shapleyAttribu
 import type { PreparedData, WeightsByModel } from '../../core/prepared';
 import { DEFAULT_HALF_LIFE_DAYS, POSITION_MODELS, type PositionModelName } from '../../core/settings';
 import { formatWeights, type WeightsFormat } from '../../core/weights';
-import { log, parseArgs, printJson, progressLogger, UsageError, type CliCommand } from '../command';
+import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { checkModelFlag, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
 import { loadTable, PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
 
@@ -254,16 +254,5 @@ async function run(args: string[]): Promise<number> {
 
 export const attributeCommand: CliCommand = {
   summary: 'attribution weights: position rules, Markov removal effects, Shapley values, model-based removal effects',
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (err) {
-      // parseArgs throws TypeErrors with a one-line message for unknown or malformed flags.
-      if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-        log(err.message);
-        return 2;
-      }
-      throw err;
-    }
-  },
+  run: withUsageErrors(run),
 };

@@ -14,7 +14,7 @@ import type { WeightsByModel } from '../../core/prepared';
 import { replayInput, sweepPitches, UNIFORM_MODEL, type ReplayScope } from '../../core/simulate';
 import { DEFAULT_PITCHES, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
-import { log, parseArgs, printJson, progressLogger, UsageError, type CliCommand } from '../command';
+import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { checkModelFlag, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
 import { loadTable, PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
 
@@ -173,15 +173,5 @@ async function run(args: string[]): Promise<number> {
 
 export const simulateCommand: CliCommand = {
   summary: 'budget replay: conversions per model and pitch, with a uniform baseline',
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (err) {
-      if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-        log(err.message);
-        return 2;
-      }
-      throw err;
-    }
-  },
+  run: withUsageErrors(run),
 };

@@ -13,7 +13,7 @@ import { trainAll } from '../../core/models/train';
 import type { WeightsByModel } from '../../core/prepared';
 import { DEFAULT_TRAIN, type Backend, type NeuralModelName, type TrainSettings } from '../../core/settings';
 import { formatWeights } from '../../core/weights';
-import { log, parseArgs, printJson, progressLogger, UsageError, type CliCommand } from '../command';
+import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { loadTable, PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
 
 const USAGE =
@@ -178,15 +178,5 @@ async function run(args: string[]): Promise<number> {
 
 export const trainCommand: CliCommand = {
   summary: 'train the neural models (logistic regression, LSTM, LSTM with attention): weights and held-out metrics',
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (err) {
-      if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-        log(err.message);
-        return 2;
-      }
-      throw err;
-    }
-  },
+  run: withUsageErrors(run),
 };
