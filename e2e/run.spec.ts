@@ -2,8 +2,10 @@
  * Issue 5: the marketer's flow on the demo log, trained once with one epoch
  * per model on WebAssembly; the specs after the first read that one run.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
+import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
 import { AppPage, expect, test } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
@@ -19,6 +21,15 @@ test.beforeAll(async ({ browser }) => {
   await expect(app.summary).toBeVisible({ timeout: 60_000 });
 });
 
+/** Seconds the first, training run took: the second run with the same settings must beat it. */
+let firstRunSeconds = Infinity;
+
+/** A named screenshot in the report, for a person to look over each main screen. */
+async function attachScreenshot(testInfo: TestInfo, name: string, target: Locator): Promise<void> {
+  await target.scrollIntoViewIfNeeded();
+  await testInfo.attach(name, { body: await target.screenshot(), contentType: 'image/png' });
+}
+
 test.afterAll(async () => {
   await page.close();
 });
@@ -29,7 +40,9 @@ async function download(click: () => Promise<void>): Promise<{ name: string; tex
   return { name: file.suggestedFilename(), text: await readFile(path, 'utf8') };
 }
 
-test('settings show the article\'s defaults', async () => {
+test('settings show the article\'s defaults', async ({}, testInfo) => {
+  await attachScreenshot(testInfo, 'summary', app.summary);
+  await expect(page.getByTestId('setting-reuse-models')).toBeChecked();
   await expect(page.getByTestId('setting-campaigns')).toHaveValue('400');
   await expect(page.getByTestId('setting-epochs')).toHaveValue('5');
   await expect(page.getByTestId('setting-epochs-logreg')).toHaveValue('10');
@@ -38,7 +51,7 @@ test('settings show the article\'s defaults', async () => {
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'idle');
 });
 
-test('a run trains every model, with per-step progress, live losses and the backend shown', async () => {
+test('a run trains every model, with per-step progress, live losses and the backend shown', async ({}, testInfo) => {
   test.setTimeout(240_000);
   await page.getByTestId('setting-epochs').fill('1');
   await page.getByTestId('setting-epochs-logreg').fill('1');
@@ -46,9 +59,14 @@ test('a run trains every model, with per-step progress, live losses and the back
   await page.getByTestId('setting-max-touchpoints').fill('8');
   await page.getByTestId('setting-campaigns').fill('30');
   await page.getByTestId('setting-backend').selectOption('wasm');
+  const began = Date.now();
   await page.getByTestId('run').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 200_000 });
+  firstRunSeconds = (Date.now() - began) / 1000;
+  await attachScreenshot(testInfo, 'run progress', page.getByTestId('progress'));
+  // A fresh page has nothing kept yet: this run trained every model.
+  await expect(page.getByTestId('run-notes')).not.toContainText('reused the model');
 
   for (const step of ['parse', 'prepare', 'position', 'logreg', 'lstm', 'attention', 'simulate']) {
     await expect(page.getByTestId(`progress-${step}`)).toHaveAttribute('data-share', '1.0000');
@@ -64,6 +82,18 @@ test('a run trains every model, with per-step progress, live losses and the back
     expect(auc).toBeGreaterThan(0);
     expect(auc).toBeLessThanOrEqual(1);
   }
+});
+
+test('a second run with the same settings reuses the models kept in the browser and finishes sooner', async () => {
+  test.setTimeout(180_000);
+  const began = Date.now();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
+  const seconds = (Date.now() - began) / 1000;
+  const notes = page.getByTestId('run-notes');
+  for (const model of ['logreg', 'lstm', 'attention']) await expect(notes).toContainText(`${model}: reused the model kept in this browser (trained `);
+  console.log(`first run ${firstRunSeconds.toFixed(1)} s, second run with kept models ${seconds.toFixed(1)} s`);
+  expect(seconds).toBeLessThan(firstRunSeconds);
 });
 
 test('weights sit side by side with the planted truth, and a campaign can be found by id', async () => {
@@ -100,6 +130,41 @@ test('exported weights parse in the CLI format and cover every campaign on the p
   }
   // The regression's weights are a softmax: they sum to 1.
   expect(Object.values(weights.logreg).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+});
+
+test('the exported position weights agree with the CLI for the same settings', async ({}, testInfo) => {
+  test.setTimeout(240_000);
+  const { text } = await download(() => page.getByTestId('export-weights').click());
+  const onPage = JSON.parse(text) as Record<string, Record<string, number>>;
+  const log = testInfo.outputPath('demo.tsv');
+  const parts: string[] = [];
+  generateSynthetic(DEMO_SYNTH_OPTIONS, (t) => parts.push(t));
+  await writeFile(log, parts.join(''));
+  const out = testInfo.outputPath('cli-weights.json');
+  const flag = async (id: string) => page.getByTestId(`setting-${id}`).inputValue();
+  execFileSync(
+    'npx',
+    [
+      'tsx', 'src/cli/main.ts', 'attribute', log, '--models', 'lta,first,linear',
+      '--campaigns', await flag('campaigns'),
+      '--min-touchpoints', await flag('min-touchpoints'),
+      '--max-touchpoints', await flag('max-touchpoints'),
+      '--balance', await page.getByTestId('setting-balance').inputValue(),
+      '--seed', await flag('seed'),
+      '--out', out,
+    ],
+    { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'], timeout: 200_000 },
+  );
+  const cli = JSON.parse(await readFile(out, 'utf8')) as Record<string, Record<string, number>>;
+  for (const model of ['lta', 'first', 'linear']) {
+    expect(Object.keys(cli[model]).sort()).toEqual(Object.keys(onPage[model]).sort());
+    for (const [campaign, w] of Object.entries(onPage[model])) {
+      const difference = Math.abs(cli[model][campaign] - w);
+      expect(difference, `${model} weight of campaign ${campaign}`).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(w), Math.abs(cli[model][campaign])));
+    }
+  }
+  // Not vacuous: last-touch credits some campaign.
+  expect(Object.values(cli.lta).some((w) => w > 0)).toBe(true);
 });
 
 test('the pitch sweep redraws for another budget and unit without retraining', async () => {
@@ -156,6 +221,13 @@ test('the recommendation exports as CSV that matches the table', async () => {
   await expect(table.locator('tbody tr td', { hasText: 'max-change' }).first()).toBeVisible();
 });
 
+test('screenshots of the results: weights, pitch sweep and recommendation', async ({}, testInfo) => {
+  await attachScreenshot(testInfo, 'results weights', page.getByTestId('weights-chart'));
+  await attachScreenshot(testInfo, 'results ROI', page.getByTestId('roi-chart'));
+  await attachScreenshot(testInfo, 'results recommendation', page.getByTestId('recommendation'));
+  expect(testInfo.attachments.map((a) => a.name)).toEqual(['results weights', 'results ROI', 'results recommendation']);
+});
+
 test('a saved session opens again with its results and no raw data', async ({}, testInfo) => {
   const { text } = await download(() => page.getByTestId('save-session').click());
   const session = JSON.parse(text) as { app: string; results: { weights: Record<string, unknown> } };
@@ -181,4 +253,14 @@ test('a run can be cancelled while a model trains', async () => {
   // Back to where it was before the run: ready to run again.
   await expect(page.getByTestId('run')).toBeEnabled();
   await expect(page.getByTestId('progress-attention')).toHaveCount(0);
+});
+
+test('the models kept in the browser can be forgotten', async () => {
+  // The first run kept its three models; the cancelled run may have kept its regression if it finished before the cancel.
+  const status = page.getByTestId('forget-models-status');
+  await page.getByTestId('forget-models').click();
+  await expect(status).toHaveText(/^Deleted \d+ kept models\.$/);
+  expect(Number((await status.textContent())!.match(/\d+/)![0])).toBeGreaterThanOrEqual(3);
+  await page.getByTestId('forget-models').click();
+  await expect(status).toHaveText('Deleted 0 kept models.');
 });

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildPrepared, type JourneySpec } from './counterfactual/test-fixtures';
 import { DEFAULT_PIPELINE, recommendAllocation, runPipeline, type PipelineSettings } from './pipeline';
+import type { ModelStore } from './model-store';
+import { modelArtifacts, modelFromArtifacts } from './models/io';
+import type { NeuralModelName } from './settings';
 import { buildTable, type RowLiteral } from './testing/table-builder';
 
 /** data-and-method.md step 8's worked example: campaign x is c0, y is c1; journeys A, C, D converted. */
@@ -217,5 +220,100 @@ describe('runPipeline: counterfactual attribution', () => {
     expect(second.counterfactual.modelReplay!.byModel).toEqual(replay.byModel);
     for (const m of [...first.models, ...second.models]) m.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** Keeps models as tfjs artifacts, as IndexedDB does: what comes back is a copy the run owns. */
+function memoryStore() {
+  const kept = new Map<string, ReturnType<typeof modelArtifacts>>();
+  const calls = { load: [] as string[], save: [] as string[] };
+  const store: ModelStore = {
+    async load(key) {
+      calls.load.push(key);
+      const artifacts = kept.get(key);
+      if (!artifacts) return null;
+      const loaded = modelFromArtifacts(artifacts);
+      if (!loaded.ok) throw new Error(loaded.error);
+      return { ...loaded.model, keptAt: '2026-11-28T15:00:00.000Z' };
+    },
+    async save(key, model) {
+      calls.save.push(key);
+      kept.set(key, modelArtifacts(model));
+    },
+  };
+  return { store, calls, kept };
+}
+
+describe('runPipeline: models kept between runs', () => {
+  const settingsFor = (model: NeuralModelName, seed = 42): PipelineSettings => ({
+    ...FAST,
+    prepare: { ...FAST.prepare, testShare: 0.3 },
+    train: { ...FAST.train, seed, models: [model], epochs: { ...FAST.train.epochs, [model]: 1 }, batchSize: { ...FAST.train.batchSize, [model]: 16 } },
+    counterfactual: { markov: false, modelBased: false, modelReplay: false, maxJourneys: 10 },
+  });
+
+  it.each([['logreg' as const], ['attention' as const]])('reuses the kept %s model instead of training it again', async (model) => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const { store, calls } = memoryStore();
+    const epochs: string[] = [];
+    const run = async (seed = 42) => {
+      const result = await runPipeline(buildTable(smallLog()), settingsFor(model, seed), { modelStore: store, onEpoch: (m) => epochs.push(m) });
+      if (!result.ok) throw new Error(result.error);
+      return result.run;
+    };
+    const first = await run();
+    expect(epochs).toEqual([model]);
+    expect(calls.save).toHaveLength(1);
+    expect(first.notes.some((n) => n.includes('reused'))).toBe(false);
+
+    const second = await run();
+    expect(calls.load).toEqual([calls.save[0], calls.save[0]]);
+    // No epoch trained and nothing saved again: the kept model was used as it was.
+    expect(epochs).toEqual([model]);
+    expect(calls.save).toHaveLength(1);
+    expect(second.notes).toContain(`${model}: reused the model kept in this browser (trained 2026-11-28 15:00).`);
+    expect(second.weights[model]).toEqual(first.weights[model]);
+    expect(second.metrics[model].logLoss).toBeCloseTo(first.metrics[model].logLoss, 12);
+
+    const otherSeed = await run(7);
+    expect(epochs).toEqual([model, model]);
+    expect(calls.save).toHaveLength(2);
+    expect(calls.save[1]).not.toBe(calls.save[0]);
+    expect(otherSeed.notes.some((n) => n.includes('reused'))).toBe(false);
+    for (const m of [...first.models, ...second.models, ...otherSeed.models]) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each([
+    ['load', { load: () => Promise.reject(new Error('IndexedDB is not available')) }, 'could not be read (IndexedDB is not available)'],
+    ['save', { save: () => Promise.reject(new Error('QuotaExceededError')) }, 'could not be kept in this browser (QuotaExceededError)'],
+  ])('goes on with a note when the store fails to %s', async (_what, broken, note) => {
+    await tf.setBackend('cpu');
+    const { store } = memoryStore();
+    const result = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: { ...store, ...broken } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.run.notes).toContain(`logreg: the model${_what === 'load' ? 's kept in this browser' : ''} ${note}.`);
+    expect(Object.keys(result.run.weights)).toContain('logreg');
+    for (const m of result.run.models) m.dispose();
+  });
+
+  it('trains again when the kept model does not fit the prepared journeys', async () => {
+    await tf.setBackend('cpu');
+    const { store, kept } = memoryStore();
+    const first = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store });
+    if (!first.ok) throw new Error(first.error);
+    // Another log with the same fingerprint would hash to the same key: fake it by renaming the campaigns.
+    const [key] = [...kept.keys()];
+    const artifacts = kept.get(key)!;
+    const topology = artifacts.modelTopology as { campaignIds: string[] };
+    kept.set(key, { ...artifacts, modelTopology: { ...topology, campaignIds: topology.campaignIds.map((id) => `x${id}`) } });
+    const epochs: number[] = [];
+    const second = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store, onEpoch: (_m, r) => epochs.push(r.epoch) });
+    if (!second.ok) throw new Error(second.error);
+    expect(epochs).toEqual([1]);
+    expect(second.run.notes.some((n) => n.includes('reused'))).toBe(false);
+    for (const m of [...first.run.models, ...second.run.models]) m.dispose();
   });
 });

@@ -11,6 +11,7 @@
 import { attributePositions, type PositionAttribution } from './attribution/position';
 import { countingShapley, markovAttribution, modelRemovalEffects, modelReplay, shapleyAttribution, type ModelReplay } from './counterfactual';
 import { DEFAULT_COUNTERFACTUAL, PIPELINE_SHAPLEY_PERMUTATIONS, type CounterfactualSettings } from './pipeline-settings';
+import { keptModelFits, modelKey, type ModelStore } from './model-store';
 import type { ClassificationMetrics } from './models/metrics';
 import {
   attributionWeights,
@@ -59,6 +60,8 @@ export interface PipelineSettings {
   halfLifeDays: number;
   /** Markov, Shapley and model-judged replay; absent (older sessions) means DEFAULT_COUNTERFACTUAL. */
   counterfactual?: CounterfactualSettings;
+  /** Reuse trained models kept in this browser when the data and settings match (absent means on); read by the worker. */
+  reuseKeptModels?: boolean;
 }
 
 export { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings };
@@ -70,6 +73,7 @@ export const DEFAULT_PIPELINE: PipelineSettings = {
   positionModels: [...POSITION_MODELS],
   halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
   counterfactual: DEFAULT_COUNTERFACTUAL,
+  reuseKeptModels: true,
 };
 
 /** Steps of a run after the parse, in order. */
@@ -97,6 +101,8 @@ export interface PipelineCallbacks {
   onBackend?: (backend: string, detail?: string) => void;
   /** Starts the tfjs backend before training (the browser's WebGPU/WebGL/wasm ladder lives outside core). */
   initBackend?: (preferred?: Backend) => Promise<BackendStart>;
+  /** Trained models kept between runs: a model found under its key is reused instead of trained. */
+  modelStore?: ModelStore;
 }
 
 export type ModelMetrics = ClassificationMetrics & { history: EpochRecord[]; seconds: number; backend: string };
@@ -234,16 +240,35 @@ export async function runPipeline(table: EventTable, settings: PipelineSettings,
       const epochs = settings.train.epochs[name];
       onStep?.(name, 0, epochs, `epoch 1 of ${epochs}`);
       const began = Date.now();
-      const model = await trainModel(prepared, name, settings.train, {
-        signal,
-        onBatchEnd: (b: BatchProgress) =>
-          onStep?.(name, b.epoch - 1 + b.batch / b.batches, b.epochs, `epoch ${b.epoch} of ${b.epochs}, loss ${b.loss.toFixed(3)}`),
-        onEpochEnd: (m, record) => callbacks.onEpoch?.(m, record),
-      });
+      const store = callbacks.modelStore;
+      const key = store ? modelKey(table, prepared.settings, settings.train, name) : '';
+      const kept = store ? await keptModel(store, key, prepared, name, settings.train.dropTimeFeatures, notes) : null;
+      let model: TrainedModel;
+      if (kept) {
+        model = kept.model;
+        notes.push(`${name}: reused the model kept in this browser (trained ${kept.trainedAt}).`);
+      } else {
+        model = await trainModel(prepared, name, settings.train, {
+          signal,
+          onBatchEnd: (b: BatchProgress) =>
+            onStep?.(name, b.epoch - 1 + b.batch / b.batches, b.epochs, `epoch ${b.epoch} of ${b.epochs}, loss ${b.loss.toFixed(3)}`),
+          onEpochEnd: (m, record) => callbacks.onEpoch?.(m, record),
+        });
+      }
       models.push(model);
+      if (store && !kept) {
+        try {
+          await store.save(key, model);
+        } catch (err) {
+          // Quota or private browsing: the run goes on, only the next one trains again.
+          notes.push(`${name}: the model could not be kept in this browser (${firstLine(err)}).`);
+        }
+      }
       const m = await evaluateModel(model, prepared);
-      metrics[name] = { ...m, history: model.history, seconds: (Date.now() - began) / 1000, backend: model.backend };
-      backend = model.backend;
+      // A kept model's own backend is the one it was trained on; it scores on today's.
+      const modelBackend = kept ? (backend ?? model.backend) : model.backend;
+      metrics[name] = { ...m, history: model.history, seconds: (Date.now() - began) / 1000, backend: modelBackend };
+      backend = modelBackend;
       for (const a of await attributionWeights(model, prepared)) weights[a.model] = a.weights;
       onStep?.(name, epochs, epochs, `done in ${metrics[name].seconds.toFixed(1)} s`);
     }
@@ -388,6 +413,29 @@ export function sampleForCounterfactual(prepared: PreparedData, maxJourneys: num
   split.fill(Split.Train);
   for (const j of chosen) split[j] = Split.Test;
   return { ...prepared, journeys: { ...prepared.journeys, split } };
+}
+
+/** The kept model under `key` when it fits the prepared journeys; a failing store only adds a note. */
+async function keptModel(
+  store: ModelStore,
+  key: string,
+  prepared: PreparedData,
+  name: NeuralModelName,
+  dropTimeFeatures: boolean,
+  notes: string[],
+): Promise<{ model: TrainedModel; trainedAt: string } | null> {
+  try {
+    const found = await store.load(key);
+    if (!found) return null;
+    if (!keptModelFits(found, prepared, name, dropTimeFeatures)) {
+      found.dispose();
+      return null;
+    }
+    return { model: found, trainedAt: found.keptAt ? found.keptAt.slice(0, 16).replace('T', ' ') : 'earlier' };
+  } catch (err) {
+    notes.push(`${name}: the models kept in this browser could not be read (${firstLine(err)}).`);
+    return null;
+  }
 }
 
 function abort(): Error {

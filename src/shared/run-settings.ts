@@ -19,5 +19,6 @@ export function defaultRunSettings(): PipelineSettings {
     positionModels: [...POSITION_MODELS],
     halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
     counterfactual: { ...DEFAULT_COUNTERFACTUAL },
+    reuseKeptModels: true,
   };
 }

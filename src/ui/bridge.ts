@@ -107,6 +107,11 @@ export class AttributionBridge {
     return this.#run({}, async (api) => ({ ok: true, value: await api.memory() }));
   }
 
+  /** Deletes the trained models kept in this browser (IndexedDB); the value is how many there were. */
+  forgetKeptModels(): Promise<JobResult<number>> {
+    return this.#run({}, (api) => api.forgetKeptModels());
+  }
+
   /**
    * Test hook: kills the worker now, even mid-job (it skips the queue). False
    * when the hooks are off or no worker is running.

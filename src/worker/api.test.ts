@@ -4,11 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../core/models/backend';
+import { modelArtifacts, modelFromArtifacts } from '../core/models/io';
 import type { Backend } from '../core/settings';
 import { generateSynthetic } from '../core/synth/generate';
 import type { JobProgress } from '../shared/protocol';
 import { defaultRunSettings } from '../shared/run-settings';
 import { BACKEND_FAILED_CODE, createWorkerApi, type WorkerDeps } from './api';
+import type { KeptModelStore } from './model-store';
 
 function criteoFile(seed: number, users: number) {
   const parts: string[] = [];
@@ -224,5 +226,60 @@ describe('worker api: backend failures', () => {
     const memory = await api.memory();
     expect(memory.heldArrays).toBeGreaterThan(0);
     expect(memory.heldBytes).toBeGreaterThan(0);
+  });
+});
+
+/** A kept-model store in memory, round-tripping through tfjs artifacts like IndexedDB does. */
+function memoryKeptStore() {
+  const kept = new Map<string, ReturnType<typeof modelArtifacts>>();
+  const loads: string[] = [];
+  const store: KeptModelStore = {
+    async load(key) {
+      loads.push(key);
+      const artifacts = kept.get(key);
+      if (!artifacts) return null;
+      const loaded = modelFromArtifacts(artifacts);
+      return loaded.ok ? loaded.model : null;
+    },
+    async save(key, model) {
+      kept.set(key, modelArtifacts(model));
+    },
+    async forget() {
+      const n = kept.size;
+      kept.clear();
+      return n;
+    },
+  };
+  return { store, kept, loads };
+}
+
+describe('worker api: models kept in the browser', () => {
+  it('reuses a kept model on the second run, skips the store when reuse is off, and forgets them', async () => {
+    const { store, kept, loads } = memoryKeptStore();
+    const api = await loadedApi({ initBackend: nodeBackends, modelStore: store });
+    const first = await api.run(2, trainingSettings());
+    expect(first.ok).toBe(true);
+    expect(kept.size).toBe(1);
+    const second = await api.run(3, trainingSettings());
+    if (!second.ok || !first.ok) throw new Error('run failed');
+    expect(second.value.notes.some((n) => n.startsWith('logreg: reused the model kept in this browser'))).toBe(true);
+    expect(second.value.weights.logreg).toEqual(first.value.weights.logreg);
+
+    const loadsBefore = loads.length;
+    const off = await api.run(4, { ...trainingSettings(), reuseKeptModels: false });
+    expect(off.ok && off.value.notes.some((n) => n.includes('reused'))).toBe(false);
+    expect(loads.length).toBe(loadsBefore);
+
+    expect(await api.forgetKeptModels()).toEqual({ ok: true, value: 1 });
+    expect(kept.size).toBe(0);
+  });
+
+  it('reports a store that cannot delete as a plain error', async () => {
+    const { store } = memoryKeptStore();
+    const api = createWorkerApi({ modelStore: { ...store, forget: () => Promise.reject(new Error('blocked\nstack')) } });
+    expect(await api.forgetKeptModels()).toEqual({
+      ok: false,
+      error: { name: 'StoreError', message: 'The kept models could not be deleted: blocked' },
+    });
   });
 });

@@ -42,6 +42,7 @@ import {
   type WorkerError,
 } from '../shared/protocol';
 import { throttleProgress } from '../shared/throttle';
+import type { KeptModelStore } from './model-store';
 
 export const DEMO_FILE_NAME = 'demo.tsv';
 
@@ -54,6 +55,8 @@ export interface WorkerDeps {
   crash?: (kind: CrashKind) => void;
   /** Unit tests turn the test hooks on here; in the browser the bridge turns them on for `?test-hooks` pages. */
   testHooks?: boolean;
+  /** Trained models kept between runs (IndexedDB in the browser); runs with reuse on load and save through it. */
+  modelStore?: KeptModelStore;
 }
 
 export type CrashKind = 'close' | 'error';
@@ -200,6 +203,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
               report?.({ step, done, total, detail });
             },
             onEpoch: (model, record) => onLoss?.(model, record),
+            modelStore: settings.reuseKeptModels === false ? undefined : deps.modelStore,
             // Not throttled: it comes once per backend and the UI shows it for the whole run.
             onBackend: (backend, backendDetail) => {
               current = backend;
@@ -243,6 +247,16 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       const result = recommendAllocation(run.prepared, run.weights, options);
       if (!result.ok) return { ok: false, error: { name: 'RecommendationError', message: result.error } };
       return { ok: true, value: result.recommendation };
+    },
+
+    /** Deletes every model kept in this browser; the value is how many were deleted. */
+    async forgetKeptModels(): Promise<JobResult<number>> {
+      if (!deps.modelStore) return { ok: true, value: 0 };
+      try {
+        return { ok: true, value: await deps.modelStore.forget() };
+      } catch (err) {
+        return { ok: false, error: { name: 'StoreError', message: `The kept models could not be deleted: ${err instanceof Error ? err.message.split('\n', 1)[0] : String(err)}` } };
+      }
     },
 
     /** Whether a table is loaded, and its row count: lets the UI recover after a reload of the page state. */

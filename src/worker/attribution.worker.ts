@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { createWorkerApi } from './api';
 import { startBrowserBackend } from './backends';
+import { browserModelStore } from './model-store';
 
 /** Set when the running GPU backend's device goes away; cleared when another backend starts. */
 let lostReason: string | null = null;
@@ -33,6 +34,7 @@ const api = createWorkerApi({
     return { ok: true, backend: choice.backend, detail: choice.reason };
   },
   backendLost: () => lostReason,
+  modelStore: browserModelStore(),
   crash: (kind) => {
     if (kind === 'close') self.close();
     // Thrown outside any promise, so the browser reports it as the worker's uncaught error.

@@ -45,7 +45,7 @@ export function ResultsView({ results, fromSession, sweeping, onResweep, onRecom
           {fromSession && ' Opened from a saved session: load the log and run again to replay other budgets.'}
         </p>
         {results.notes.length > 0 && (
-          <ul className="notes">
+          <ul className="notes" data-testid="run-notes">
             {results.notes.map((n, i) => (
               <li key={i}>{n}</li>
             ))}

@@ -1,4 +1,5 @@
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
+import { bridge } from '../bridge';
 import type { PipelineSettings } from '../../shared/protocol';
 import type { Backend, Balancing, NeuralModelName } from '../../core/settings';
 import { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings } from '../../core/pipeline-settings';
@@ -18,6 +19,12 @@ const MODEL_LABELS: Record<NeuralModelName, string> = {
 /** The run's options with the article's defaults, each explained in one line. */
 export function RunSettings({ value, disabled, onChange }: Props) {
   const id = useId();
+  const [forgotten, setForgotten] = useState<string | null>(null);
+  const forget = async () => {
+    setForgotten('Deleting…');
+    const result = await bridge.forgetKeptModels();
+    setForgotten(result.ok ? `Deleted ${result.value} kept model${result.value === 1 ? '' : 's'}.` : result.error.message);
+  };
   const prepare = (patch: Partial<PipelineSettings['prepare']>) => onChange({ ...value, prepare: { ...value.prepare, ...patch } });
   const train = (patch: Partial<PipelineSettings['train']>) => onChange({ ...value, train: { ...value.train, ...patch } });
   const campaigns = value.prepare.campaigns.kind === 'count' ? value.prepare.campaigns.count : '';
@@ -178,6 +185,32 @@ export function RunSettings({ value, disabled, onChange }: Props) {
         <span className="help">
           What each campaign's touchpoints change when taken away. Markov needs no model and uses every journey; the others need the
           attention model and score a sample of the test journeys.
+        </span>
+      </div>
+      <div className="field setting">
+        <label className="check">
+          <input
+            type="checkbox"
+            id={`${id}-reuse-models`}
+            data-testid="setting-reuse-models"
+            aria-describedby={`${id}-reuse-models-help`}
+            checked={value.reuseKeptModels !== false}
+            disabled={disabled}
+            onChange={(e) => onChange({ ...value, reuseKeptModels: e.target.checked })}
+          />
+          Reuse models kept in this browser
+        </label>
+        <button type="button" data-testid="forget-models" disabled={disabled} onClick={() => void forget()}>
+          Forget kept models
+        </button>
+        {forgotten && (
+          <span className="help" role="status" data-testid="forget-models-status">
+            {forgotten}
+          </span>
+        )}
+        <span className="help" id={`${id}-reuse-models-help`}>
+          Trained networks are kept in this browser only (IndexedDB) and reused when the same log is run with the same settings, so a
+          repeated run skips training.
         </span>
       </div>
       {field(
