@@ -14,10 +14,12 @@ import { parseArgs } from 'node:util';
 import { attributePositions } from '../src/core/attribution/position';
 import { ingest } from '../src/core/ingest';
 import { useBestNodeBackend } from '../src/core/models/backend';
-import { attributionWeights, evaluateModel, trainModel } from '../src/core/models/train';
+import { attributionWeights, createScorer, evaluateModel, trainModel } from '../src/core/models/train';
 import { prepareJourneys } from '../src/core/prepare';
 import { DEFAULT_PREPARE, DEFAULT_TRAIN, POSITION_MODELS, type NeuralModelName, type TrainSettings } from '../src/core/settings';
 import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
+import { countingShapley, markovAttribution, modelRemovalEffects, shapleyAttribution } from '../src/core/counterfactual';
+import { spearman } from '../src/shared/stats';
 
 const { values } = parseArgs({
   options: {
@@ -27,35 +29,6 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'logreg,lstm,attention' },
   },
 });
-
-/** Spearman's rho with average ranks for ties. */
-export function spearman(a: number[], b: number[]): number {
-  const rank = (x: number[]): number[] => {
-    const order = x.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
-    const r = new Array<number>(x.length);
-    for (let s = 0; s < order.length; ) {
-      let e = s + 1;
-      while (e < order.length && order[e][0] === order[s][0]) e++;
-      for (let k = s; k < e; k++) r[order[k][1]] = (s + e - 1) / 2;
-      s = e;
-    }
-    return r;
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
-  const ma = mean(ra);
-  const mb = mean(rb);
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < ra.length; i++) {
-    num += (ra[i] - ma) * (rb[i] - mb);
-    da += (ra[i] - ma) ** 2;
-    db += (rb[i] - mb) ** 2;
-  }
-  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : NaN;
-}
 
 const rows = new Map<string, Map<string, number[]>>();
 function record(row: string, column: string, value: number): void {
@@ -109,6 +82,19 @@ async function main(): Promise<void> {
       record(model, 'rho of weight x impressions vs removal loss', spearman(w.map((x, i) => x * impressions[i]), ids.map((id) => removalLoss.get(id) ?? 0)));
     };
     for (const p of attributePositions(prepared, POSITION_MODELS)) correlate(p.model, p.weights);
+    // Counterfactual weights are totals (conversions credited), not returns per impression:
+    // compare them per impression against lossPerImpression, and as totals against removalLoss.
+    const correlateTotals = (model: string, perImpression: Record<string, number>, totals: Record<string, number>) => {
+      const ids = prepared.campaignIds;
+      record(model, 'rho vs loss/impression', spearman(ids.map((id) => perImpression[id] ?? 0), ids.map((id) => lossPerImpression.get(id) ?? 0)));
+      record(model, 'rho of weight x impressions vs removal loss', spearman(ids.map((id) => totals[id] ?? 0), ids.map((id) => removalLoss.get(id) ?? 0)));
+    };
+    const perImpressionOf = (totals: Record<string, number>) =>
+      Object.fromEntries(prepared.campaignIds.map((id, c) => [id, impressions[c] > 0 ? (totals[id] ?? 0) / impressions[c] : 0]));
+    const markov = markovAttribution(prepared);
+    if (markov.ok) correlateTotals('markov', perImpressionOf(markov.weights), markov.weights);
+    const counting = countingShapley(prepared);
+    correlateTotals('shapley_count', Object.fromEntries(counting.campaigns.map((c) => [c.campaign, c.perImpression])), counting.weights);
     for (const dropTime of [false, true]) {
       for (const name of models) {
         const epochs = Math.max(1, Math.round(DEFAULT_TRAIN.epochs[name] * scale));
@@ -122,6 +108,14 @@ async function main(): Promise<void> {
         record(label, 'test ROC-AUC', metrics.auc);
         record(label, 'seconds', (Date.now() - started) / 1000);
         if (!dropTime) for (const a of await attributionWeights(model, prepared)) correlate(a.model, a.weights);
+        if (!dropTime && name === 'attention') {
+          // Model-based counterfactuals on the held-out test journeys, with this model as the value function.
+          const scorer = createScorer(model);
+          const removal = await modelRemovalEffects(prepared, scorer, { subset: 'test' });
+          correlateTotals('removal', Object.fromEntries(removal.campaigns.map((c) => [c.campaign, c.perImpression])), removal.weights);
+          const shapley = await shapleyAttribution(prepared, scorer, { subset: 'test', seed });
+          correlateTotals('shapley', Object.fromEntries(shapley.campaigns.map((c) => [c.campaign, c.perImpression])), shapley.weights);
+        }
         model.dispose();
         process.stderr.write(`seed ${seed} ${label}: auc ${metrics.auc.toFixed(3)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
       }
@@ -130,7 +124,7 @@ async function main(): Promise<void> {
   console.log(`Demo log ${loaded.table.rowCount} rows (${synth.users} users, ${synth.campaigns} campaigns); seeds ${seeds.join(', ')}; epochs x${scale}; backend ${backend.backend}. Mean ± sd over seeds.`);
   const neural = models.flatMap((m) => [m, `${m} (no time features)`]);
   table('Held-out test journeys', ['test log-loss', 'test accuracy', 'test ROC-AUC', 'seconds'], neural);
-  table('Rank correlation with the planted truth', ['rho vs loss/impression', 'rho of weight x impressions vs removal loss'], [...POSITION_MODELS, 'logreg', 'logreg_raw', 'attention']);
+  table('Rank correlation with the planted truth', ['rho vs loss/impression', 'rho of weight x impressions vs removal loss'], [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg', 'logreg_raw', 'attention', 'removal', 'shapley']);
 }
 
 await main();
