@@ -244,6 +244,9 @@ function memoryKeptStore() {
     async save(key, model) {
       kept.set(key, modelArtifacts(model));
     },
+    async remove(key) {
+      kept.delete(key);
+    },
     async forget() {
       const n = kept.size;
       kept.clear();
@@ -254,6 +257,23 @@ function memoryKeptStore() {
 }
 
 describe('worker api: models kept in the browser', () => {
+  it('a retry after a backend failure trains afresh: it neither reuses nor keeps models', async () => {
+    const { store, kept, loads } = memoryKeptStore();
+    const api = await loadedApi({ initBackend: nodeBackends, modelStore: store, testHooks: true });
+    expect((await api.run(2, trainingSettings())).ok).toBe(true);
+    expect(kept.size).toBe(1);
+    const loadsBefore = loads.length;
+
+    expect(await api.__setFailBackend('wasm')).toBe(true);
+    const retried = await api.run(3, trainingSettings());
+    if (!retried.ok) throw new Error(retried.error.message);
+    expect(retried.value.backend).toBe('cpu');
+    // A model from the store could have come from the backend that just failed: the retry trains.
+    expect(retried.value.notes.some((n) => n.includes('reused the model kept'))).toBe(false);
+    expect(loads.length).toBe(loadsBefore);
+    expect(kept.size).toBe(1);
+  });
+
   it('reuses a kept model on the second run, skips the store when reuse is off, and forgets them', async () => {
     const { store, kept, loads } = memoryKeptStore();
     const api = await loadedApi({ initBackend: nodeBackends, modelStore: store });

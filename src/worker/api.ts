@@ -43,6 +43,7 @@ import {
 } from '../shared/protocol';
 import { throttleProgress } from '../shared/throttle';
 import type { KeptModelStore } from './model-store';
+import type { ModelStore } from '../core/model-store';
 
 export const DEMO_FILE_NAME = 'demo.tsv';
 
@@ -188,8 +189,10 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
         if (!table) return { ok: false, error: { name: 'StateError', message: 'Load a log before running the models.' } };
         const report = onProgress ? throttleProgress(onProgress) : undefined;
         const failures: BackendFailure[] = [];
+        const kept = settings.reuseKeptModels === false ? undefined : deps.modelStore;
         for (;;) {
           dropRun();
+          const attempt = attemptStore(kept, failures.length > 0);
           let current: string | null = null;
           let simulated: string | null = null;
           const result = await runPipeline(table, settings, {
@@ -203,7 +206,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
               report?.({ step, done, total, detail });
             },
             onEpoch: (model, record) => onLoss?.(model, record),
-            modelStore: settings.reuseKeptModels === false ? undefined : deps.modelStore,
+            modelStore: attempt.store,
             // Not throttled: it comes once per backend and the UI shows it for the whole run.
             onBackend: (backend, backendDetail) => {
               current = backend;
@@ -220,6 +223,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
           const reason = current === null ? null : (simulated ?? deps.backendLost?.() ?? (BACKEND_FAILURE.test(result.error) ? result.error : null));
           if (current === null || reason === null) return { ok: false, error: { name: 'RunError', message: result.error } };
           failures.push({ backend: current, reason });
+          await attempt.discard();
           if (nextBackends(failures).length === 0) {
             return { ok: false, error: { name: 'BackendError', code: BACKEND_FAILED_CODE, message: everyBackendFailed(failures) } };
           }
@@ -376,6 +380,29 @@ function countArrays(roots: unknown[]): { heldArrays: number; heldBytes: number 
   let heldBytes = 0;
   for (const b of buffers) heldBytes += b.byteLength;
   return { heldArrays: buffers.size, heldBytes };
+}
+
+/**
+ * The model store as one attempt of a run sees it. Models trained on a backend
+ * that then failed (a lost WebGPU device reads back zeros) must not be kept:
+ * `discard` removes what the attempt saved. A retry after a failure neither
+ * loads nor saves, so it cannot pick up what the failed attempt left.
+ */
+function attemptStore(store: KeptModelStore | undefined, retrying: boolean): { store: ModelStore | undefined; discard(): Promise<void> } {
+  if (!store || retrying) return { store: undefined, discard: async () => {} };
+  const saved: string[] = [];
+  return {
+    store: {
+      load: (key) => store.load(key),
+      save: async (key, model) => {
+        await store.save(key, model);
+        saved.push(key);
+      },
+    },
+    discard: async () => {
+      for (const key of saved) await store.remove(key).catch(() => undefined);
+    },
+  };
 }
 
 function resultsOf(run: PipelineRun, settings: PipelineSettings, truth: SynthTruth | undefined): RunResults {

@@ -9,6 +9,8 @@ import { loadModel, saveModel } from '../core/models/io';
 export interface KeptModelStore extends ModelStore {
   /** Deletes every model this app kept; resolves to how many there were. */
   forget(): Promise<number>;
+  /** Deletes one kept model (no error when it is not there). */
+  remove(key: string): Promise<void>;
 }
 
 const SCHEME = 'indexeddb://';
@@ -31,6 +33,10 @@ export function browserModelStore(): KeptModelStore {
     },
     async save(key, model) {
       await saveModel(model, SCHEME + MODEL_STORE_PREFIX + key);
+    },
+    async remove(key) {
+      const path = SCHEME + MODEL_STORE_PREFIX + key;
+      if ((await keptPaths())[path]) await tf.io.removeModel(path);
     },
     async forget() {
       const paths = Object.keys(await keptPaths());
