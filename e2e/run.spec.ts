@@ -253,6 +253,12 @@ test('a run can be cancelled while a model trains', async () => {
   // Back to where it was before the run: ready to run again.
   await expect(page.getByTestId('run')).toBeEnabled();
   await expect(page.getByTestId('progress-attention')).toHaveCount(0);
+
+  // And a second run after the cancel completes (the shared run's settings again, so kept models make it quick).
+  await page.getByTestId('setting-epochs-logreg').fill('1');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('metrics').locator('tr[data-model="logreg"]')).toHaveCount(1);
 });
 
 test('the models kept in the browser can be forgotten', async () => {
