@@ -16,6 +16,7 @@ import { createScorer, trainModel, type TrainedModel } from '../core/models/trai
 import type { PreparedData } from '../core/prepared';
 import type { TrainSettings } from '../core/settings';
 import { log, progressLogger } from './command';
+import { loadTable, type LoadResult } from './prepare-options';
 import { readSavedModel, trainSettingsFromFlags } from './commands/train';
 import type { FlagValues } from './prepare-options';
 
@@ -71,6 +72,18 @@ export async function findSavedModel(dir: string): Promise<SavedModelDir> {
 /** Checks --model before the log is read, so a wrong folder fails in a second, not after minutes of reading. */
 export async function checkModelFlag(dir: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
   return dir === undefined ? { ok: true } : findSavedModel(dir);
+}
+
+/**
+ * Reads the log, but first checks the --model folder when a model will be
+ * needed, so that a wrong folder fails in a second rather than after a long read.
+ */
+export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean): Promise<LoadResult> {
+  if (needsModel) {
+    const modelFlag = await checkModelFlag(modelDir);
+    if (!modelFlag.ok) return modelFlag;
+  }
+  return loadTable(path);
 }
 
 /**

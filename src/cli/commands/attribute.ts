@@ -17,8 +17,8 @@ import type { PreparedData, WeightsByModel } from '../../core/prepared';
 import { DEFAULT_HALF_LIFE_DAYS, POSITION_MODELS, type PositionModelName } from '../../core/settings';
 import { formatWeights, type WeightsFormat } from '../../core/weights';
 import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { checkModelFlag, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
-import { loadTable, PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
+import { loadTableForModel, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
+import { PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
 
 /** Counterfactual models without a neural model. */
 const COUNTING_MODELS = ['markov', 'shapley_count'] as const;
@@ -141,14 +141,7 @@ async function run(args: string[]): Promise<number> {
   const trainSettings = scored.length > 0 ? scorerTrainSettings(values, flags.settings.seed) : null;
   if (scored.length === 0 && values.model !== undefined) log(`--model is only read by ${SCORED_MODELS.join(' and ')}; ignored.`);
 
-  if (trainSettings) {
-    const modelFlag = await checkModelFlag(values.model);
-    if (!modelFlag.ok) {
-      log(modelFlag.error);
-      return 1;
-    }
-  }
-  const loaded = await loadTable(positionals[0]);
+  const loaded = await loadTableForModel(positionals[0], values.model, trainSettings !== null);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;

@@ -15,8 +15,8 @@ import { replayInput, sweepPitches, UNIFORM_MODEL, type ReplayScope } from '../.
 import { DEFAULT_PITCHES, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
 import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { checkModelFlag, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
-import { loadTable, PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
+import { loadTableForModel, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
+import { PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
@@ -83,14 +83,7 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
 
-  if (trainSettings) {
-    const modelFlag = await checkModelFlag(values.model);
-    if (!modelFlag.ok) {
-      log(modelFlag.error);
-      return 1;
-    }
-  }
-  const loaded = await loadTable(positionals[0]);
+  const loaded = await loadTableForModel(positionals[0], values.model, trainSettings !== null);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
