@@ -225,7 +225,7 @@ describe('runPipeline: counterfactual attribution', () => {
 
 /** Keeps models as tfjs artifacts, as IndexedDB does: what comes back is a copy the run owns. */
 function memoryStore() {
-  const kept = new Map<string, ReturnType<typeof modelArtifacts>>();
+  const kept = new Map<string, Awaited<ReturnType<typeof modelArtifacts>>>();
   const calls = { load: [] as string[], save: [] as string[] };
   const store: ModelStore = {
     async load(key) {
@@ -238,7 +238,7 @@ function memoryStore() {
     },
     async save(key, model) {
       calls.save.push(key);
-      kept.set(key, modelArtifacts(model));
+      kept.set(key, await modelArtifacts(model));
     },
   };
   return { store, calls, kept };

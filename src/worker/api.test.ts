@@ -231,7 +231,7 @@ describe('worker api: backend failures', () => {
 
 /** A kept-model store in memory, round-tripping through tfjs artifacts like IndexedDB does. */
 function memoryKeptStore() {
-  const kept = new Map<string, ReturnType<typeof modelArtifacts>>();
+  const kept = new Map<string, Awaited<ReturnType<typeof modelArtifacts>>>();
   const loads: string[] = [];
   const store: KeptModelStore = {
     async load(key) {
@@ -242,7 +242,7 @@ function memoryKeptStore() {
       return loaded.ok ? loaded.model : null;
     },
     async save(key, model) {
-      kept.set(key, modelArtifacts(model));
+      kept.set(key, await modelArtifacts(model));
     },
     async remove(key) {
       kept.delete(key);

@@ -151,7 +151,7 @@ async function run(args: string[]): Promise<number> {
     for (const model of result.models) {
       const dir = join(saveDir, model.name);
       await mkdir(dir, { recursive: true });
-      const files = artifactsToFiles(modelArtifacts(model));
+      const files = artifactsToFiles(await modelArtifacts(model));
       await writeFile(join(dir, 'model.json'), files.modelJson);
       await writeFile(join(dir, 'weights.bin'), files.weights);
     }

@@ -26,7 +26,13 @@ interface SavedTopology {
   seed: number;
 }
 
-export function modelArtifacts(model: TrainedModel): tf.io.ModelArtifacts {
+/**
+ * The model in tfjs's artifact form. Reads the weights asynchronously: on the
+ * webgpu backend a synchronous read goes through OffscreenCanvas 'webgpu'
+ * contexts, and inside our worker (Chromium 156) that lost the device
+ * ("A valid external Instance reference no longer exists") a moment later.
+ */
+export async function modelArtifacts(model: TrainedModel): Promise<tf.io.ModelArtifacts> {
   const topology: SavedTopology = {
     format: 'attribution-lab-network',
     version: 1,
@@ -44,7 +50,7 @@ export function modelArtifacts(model: TrainedModel): tf.io.ModelArtifacts {
   const parts: Float32Array[] = [];
   for (const [name, variable] of model.network.variables) {
     specs.push({ name, shape: variable.shape, dtype: 'float32' });
-    parts.push(variable.dataSync() as Float32Array);
+    parts.push((await variable.data()) as Float32Array);
   }
   const total = parts.reduce((n, p) => n + p.length, 0);
   const data = new Float32Array(total);
@@ -105,7 +111,7 @@ export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): LoadResult 
 export async function saveModel(model: TrainedModel, target: tf.io.IOHandler | string): Promise<tf.io.SaveResult> {
   const handler = typeof target === 'string' ? tf.io.getSaveHandlers(target)[0] : target;
   if (!handler?.save) throw new Error(`No way to save a model to ${String(target)}.`);
-  return handler.save(modelArtifacts(model));
+  return handler.save(await modelArtifacts(model));
 }
 
 export async function loadModel(source: tf.io.IOHandler | string): Promise<LoadResult> {

@@ -261,7 +261,7 @@ describe('scoring, saving and loading', () => {
 
   it.each(['logreg', 'lstm', 'attention'] as const)('%s: a model written to files and read back predicts the same', async (name) => {
     const model = await trainModel(prepared, name, tiny());
-    const files = artifactsToFiles(modelArtifacts(model));
+    const files = artifactsToFiles(await modelArtifacts(model));
     const parsed = filesToArtifacts(files.modelJson, files.weights);
     if (!parsed.ok) throw new Error(parsed.error);
     const loaded = await loadModel(tf.io.fromMemory(parsed.artifacts));
