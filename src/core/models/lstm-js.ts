@@ -21,7 +21,31 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+/*
+ * tanh as Eigen computes it for float32 (ptanh_float, the approximation
+ * TensorFlow's CPU kernels use): a 13/6 rational function clamped at +-7.9,
+ * within 3e-7 of Math.tanh everywhere (lstm-js.test.ts), i.e. float32
+ * rounding. Measured in V8, inlined in a loop: 9 ns against 40 ns for
+ * Math.tanh, and the gate arithmetic is 5 of these per unit and step.
+ */
+const CLAMP = 7.90531110763549805;
+export function tanh32(a: number): number {
+  const x = a > CLAMP ? CLAMP : a < -CLAMP ? -CLAMP : a;
+  const x2 = x * x;
+  let p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
+  p = p * x2 - 8.60467152213735e-11;
+  p = p * x2 + 5.12229709037114e-8;
+  p = p * x2 + 1.48572235717979e-5;
+  p = p * x2 + 6.37261928875436e-4;
+  p = p * x2 + 4.89352455891786e-3;
+  let q = x2 * 1.19825839466702e-6 + 1.18534705686654e-4;
+  q = q * x2 + 2.268434632439e-3;
+  q = q * x2 + 4.89352518554385e-3;
+  return (p * x) / q;
+}
+
+/** Logistic sigmoid through tanh32: 1/(1+e^-x) = (1 + tanh(x/2)) / 2, within 2e-7 (13 ns against 27 ns with Math.exp). */
+export const sigmoid32 = (x: number): number => 0.5 * tanh32(0.5 * x) + 0.5;
 
 export interface LstmShape {
   journeys: number;
@@ -88,16 +112,16 @@ export function lstmSequence(
           const gRow = row * G;
           const rb = b * G;
           for (let u = 0; u < H; u++) {
-            const i = sigmoid(xw[x + u] + (rec ? rec[rb + u] : 0));
-            const f = sigmoid(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
-            const o = sigmoid(xw[x + 2 * H + u] + (rec ? rec[rb + 2 * H + u] : 0));
-            const g = Math.tanh(xw[x + 3 * H + u] + (rec ? rec[rb + 3 * H + u] : 0));
+            const i = sigmoid32(xw[x + u] + (rec ? rec[rb + u] : 0));
+            const f = sigmoid32(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
+            const o = sigmoid32(xw[x + 2 * H + u] + (rec ? rec[rb + 2 * H + u] : 0));
+            const g = tanh32(xw[x + 3 * H + u] + (rec ? rec[rb + 3 * H + u] : 0));
             gates[gRow + u] = i;
             gates[gRow + H + u] = f;
             gates[gRow + 2 * H + u] = o;
             gates[gRow + 3 * H + u] = g;
             const cNew = f * c[hb + u] + i * g;
-            const tc = Math.tanh(cNew);
+            const tc = tanh32(cNew);
             tanhC[row * H + u] = tc;
             c[hb + u] += m * (cNew - c[hb + u]);
             h[hb + u] += m * (o * tc - h[hb + u]);

@@ -78,19 +78,33 @@ describe('masking', () => {
 });
 
 describe('gradients', () => {
-  it.each(['js', 'scatter-nd'] as const)('the %s embedding gradient equals the dense one-hot gradient', (mode) => {
+  // Uneven multipliers make `segment` fall back to the JS loop; even ones (dropout's 0 or 1/(1-p)) and none keep it on
+  // SparseSegmentSum. The last journey has no kept id and ids 2 and 4 appear nowhere: both are padded back with zeros.
+  const scales = {
+    uneven: Float32Array.from([1, 2, 0, 1, 0.5, 1, 0, 0]),
+    dropout: Float32Array.from([1.25, 1.25, 0, 1.25, 0, 1.25, 0, 0]),
+    none: undefined,
+  };
+  it.each(
+    (['js', 'segment', 'scatter-nd'] as const).flatMap((mode) => (Object.keys(scales) as (keyof typeof scales)[]).map((scaleKind) => ({ mode, scaleKind }))),
+  )('the $mode embedding sum and its gradient equal the dense one-hot form ($scaleKind multipliers)', ({ mode, scaleKind }) => {
     const table = tf.variable(tf.tensor2d(Array.from({ length: 12 }, (_, i) => i / 7 - 0.5), [6, 2]));
-    const ids = Int32Array.from([0, 3, 3, 5, 1, 0]);
-    const scale = Float32Array.from([1, 2, 0, 1, 0.5, 1]);
-    const target = tf.tensor2d([1, -1, 2, 0, -2, 1], [3, 2]);
+    const ids = Int32Array.from([0, 3, 3, 5, 1, 0, 1, 3]);
+    const scale = scales[scaleKind];
+    const target = tf.tensor2d([1, -1, 2, 0, -2, 1, 3, 1], [4, 2]);
     const loss = (out: tf.Tensor) => tf.sum(tf.mul(out, target)) as tf.Scalar;
-    const ours = tf.variableGrads(() => loss(embeddingSum(table, ids, 3, 2, scale, mode)), [table]).grads[table.name];
+    const ours = tf.variableGrads(() => loss(embeddingSum(table, ids, 4, 2, scale, mode)), [table]);
+    const forward = embeddingSum(table, ids, 4, 2, scale, mode);
     // The same sum as a many-hot matrix times the table.
-    const manyHot = new Float32Array(3 * 6);
-    ids.forEach((id, q) => (manyHot[Math.floor(q / 2) * 6 + id] += scale[q]));
-    const dense = tf.variableGrads(() => loss(tf.matMul(tf.tensor2d(manyHot, [3, 6]), table)), [table]).grads[table.name];
-    expect(Array.from(ours.dataSync())).toEqual(Array.from(dense.dataSync()).map((v) => expect.closeTo(v, 5)));
-    tf.dispose([table, target, ours, dense]);
+    const manyHot = new Float32Array(4 * 6);
+    ids.forEach((id, q) => (manyHot[Math.floor(q / 2) * 6 + id] += scale ? scale[q] : 1));
+    const dense = tf.variableGrads(() => loss(tf.matMul(tf.tensor2d(manyHot, [4, 6]), table)), [table]);
+    const denseForward = tf.matMul(tf.tensor2d(manyHot, [4, 6]), table);
+    expect(forward.shape).toEqual([4, 2]);
+    expect(Array.from(forward.dataSync())).toEqual(Array.from(denseForward.dataSync()).map((v) => expect.closeTo(v, 5)));
+    expect(Array.from(ours.grads[table.name].dataSync())).toEqual(Array.from(dense.grads[table.name].dataSync()).map((v) => expect.closeTo(v, 5)));
+    expect(ours.value.dataSync()[0]).toBeCloseTo(dense.value.dataSync()[0], 5);
+    tf.dispose([table, target, ours.value, ours.grads[table.name], dense.value, dense.grads[table.name], forward, denseForward]);
   });
 
   it.each([
