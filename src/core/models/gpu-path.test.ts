@@ -4,7 +4,7 @@
  * contexts, and inside our worker that lost the device mid-run (Chromium 156:
  * "A valid external Instance reference no longer exists"). Node has no GPU
  * backend, so this runs the GPU code path (tf.gather with its own gradient,
- * the recurrence and the optimizer as tfjs ops) on the cpu backend and watches for sync reads.
+ * the recurrence as tfjs ops) on the cpu backend and watches for sync reads.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -28,7 +28,7 @@ it.each(['logreg', 'lstm', 'attention'] as const)('%s: training, evaluation, att
   const dataSync = vi.spyOn(tf.Tensor.prototype, 'dataSync');
   const arraySync = vi.spyOn(tf.Tensor.prototype, 'arraySync');
   const bufferSync = vi.spyOn(tf.Tensor.prototype, 'bufferSync');
-  const model = await trainModel(prepared, name, settings, {}, { gradMode: 'native', recurrence: 'tf', optimizerInJs: false });
+  const model = await trainModel(prepared, name, settings, {}, { gradMode: 'native', recurrence: 'tf' });
   expect(model.network.gradMode).toBe('native');
   expect(model.network.recurrence).toBe('tf');
   const metrics = await evaluateModel(model, prepared);

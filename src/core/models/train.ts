@@ -34,7 +34,6 @@ import {
   type NetworkConfig,
   type Recurrence,
 } from './networks';
-import { createRmsprop } from './rmsprop';
 import type { JourneyScorer, SequenceBatch } from './scorer';
 
 export interface EpochRecord {
@@ -76,8 +75,6 @@ export interface TrainOptions {
   lengthBuckets?: boolean;
   /** How the recurrence runs (default: by backend, see networks.ts). Benchmarks compare both. */
   recurrence?: Recurrence;
-  /** RMSprop's update in plain JS (default on wasm and cpu) or as tfjs ops (GPU backends; see rmsprop.ts). */
-  optimizerInJs?: boolean;
 }
 
 export interface TrainedModel {
@@ -221,7 +218,9 @@ export async function trainModel(
   const layout = featureLayout(prepared, settings.dropTimeFeatures);
   const rng = createRng(settings.seed).fork(name);
   const net = createNetwork(networkConfigFor(name, layout, options), rng.fork('init'), options.gradMode ?? 'auto', undefined, options.recurrence);
-  const optimizer = createRmsprop({ learningRate: settings.learningRate, decay: 0.9, epsilon: 1e-7 }, [...net.variables.values()], options.optimizerInJs);
+  // Keras's RMSprop defaults (rho 0.9, no momentum). An update in plain JS instead of ~10 kernels per variable
+  // was tried on wasm: no faster, since nearly every embedding row gets a gradient in each batch.
+  const optimizer = tf.train.rmsprop(settings.learningRate, 0.9, 0, 1e-7);
   let best: Map<string, tf.Tensor> | null = null;
   const dropBest = (): void => {
     if (best) for (const t of best.values()) t.dispose();
@@ -241,6 +240,7 @@ export async function trainModel(
     const patience = settings.earlyStoppingPatience;
     const shuffleRng = rng.fork('shuffle');
     const dropoutRng = rng.fork('dropout');
+    const varList = [...net.variables.values()];
     const fullBatches = Math.ceil(trainRows.length / batchSize);
     const batches = Math.min(fullBatches, options.maxBatchesPerEpoch ?? fullBatches);
     const seq = prepared.sequences;
@@ -262,9 +262,9 @@ export async function trainModel(
         const rows = epochRows[b];
         const labels = labelsOf(prepared, rows);
         const drop = feeder.dropout(rows.length, dropoutRng);
-        const loss = optimizer.step(() => bceFromLogits(feeder.logits(rows, drop), labels));
-        const value = (await loss.data())[0];
-        loss.dispose();
+        const loss = optimizer.minimize(() => bceFromLogits(feeder.logits(rows, drop), labels), true, varList);
+        const value = loss ? (await loss.data())[0] : NaN;
+        loss?.dispose();
         lossSum += value * rows.length;
         seen += rows.length;
         callbacks.onBatchEnd?.({ model: name, epoch, epochs, batch: b + 1, batches, loss: value });
