@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The same module instance the package entry registers (it has no exports map): needed to register the wasm backend again.
+import { BackendWasm, init as initWasmModule } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm';
 // Vite copies the .wasm files into the build and gives their URLs; tfjs would
 // otherwise look for them next to the bundle under their package names.
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -82,6 +84,118 @@ function checkWebGl(): AdapterCheck {
 
 let wasmPathsSet = false;
 
+/** Why the threaded wasm build was given up for single-threaded SIMD, when it was. */
+let threadsDropped: string | null = null;
+
+/**
+ * How long the threaded build may take to start its pthread pool and run the
+ * probe kernel. A pool that cannot load never rejects: tfjs waits forever.
+ */
+const THREADS_START_MS = 20_000;
+/** The wasm backend's priority in tfjs (base.ts of tfjs-backend-wasm). */
+const WASM_PRIORITY = 2;
+/** Big enough that XNNPACK splits the product over its thread pool. */
+const PROBE_SIZE = 128;
+
+/**
+ * One plain line from the error a pthread worker reported, e.g. the
+ * importScripts of its blob: script refused by a Content-Security-Policy.
+ */
+export function threadFailureReason(message: string): string {
+  const line = message.replace(/^Uncaught\s+/, '').replace(/blob:\S+?(?=['"\s]|$)/g, 'a blob: URL').split('\n')[0].trim();
+  const hint = /importScripts/.test(line) ? " (a Content-Security-Policy without blob: in script-src blocks tfjs's pthread workers)" : '';
+  return `${line || 'unknown error'}${hint}`;
+}
+
+/**
+ * Emscripten rethrows a pthread worker's error event from its onerror
+ * handler, so it would surface as this worker's uncaught error, which the
+ * page treats as a crash. While the threaded build starts, and after it is
+ * given up, those are caught here and become the fallback's reason.
+ */
+function watchPthreadErrors(): { first: Promise<string>; stop: () => void } {
+  let report: (message: string) => void = () => {};
+  const first = new Promise<string>((resolve) => (report = resolve));
+  const onError = (event: ErrorEvent): void => {
+    // Two copies of each: the pthread's own uncaught error, passed up from that
+    // nested worker (no error object, a blob: script as its file), and
+    // Emscripten's rethrow of its error event.
+    const rethrown = typeof ErrorEvent !== 'undefined' && event.error instanceof ErrorEvent;
+    const passedUp = event.error == null && /^blob:/.test(event.filename ?? '');
+    if (!rethrown && !passedUp) return;
+    event.preventDefault();
+    report(threadFailureReason(rethrown ? (event.error as ErrorEvent).message : event.message));
+  };
+  self.addEventListener('error', onError);
+  return { first, stop: () => self.removeEventListener('error', onError) };
+}
+
+/** Runs one matrix product and checks its sum: a backend that starts can still fail its first kernel. */
+async function probeKernel(): Promise<string | null> {
+  const n = PROBE_SIZE;
+  const total = tf.tidy(() => tf.matMul(tf.ones([n, n]), tf.ones([n, n])).sum());
+  try {
+    const [value] = await total.data();
+    return value === n * n * n ? null : `a test matrix product gave ${value}, not ${n * n * n}`;
+  } finally {
+    total.dispose();
+  }
+}
+
+async function startAndProbe(name: Backend): Promise<string | null> {
+  try {
+    if (!(await tf.setBackend(name))) return `${name} did not start`;
+    await tf.ready();
+    const probe = await probeKernel();
+    return probe ? `${name} started but ${probe}` : null;
+  } catch (err) {
+    return `${name} failed to start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Drops the threaded backend (started or stuck) and registers wasm afresh; tfjs picks its build when the backend starts. */
+function forgetWasmBackend(): void {
+  try {
+    tf.removeBackend('wasm');
+  } catch {
+    // A broken threaded module may fail to dispose; it is dropped either way.
+  }
+  tf.registerBackend('wasm', async () => new BackendWasm((await initWasmModule()).wasm), WASM_PRIORITY);
+}
+
+/**
+ * wasm, threaded when the page is cross-origin isolated; if the threaded
+ * build cannot start its pthreads or run a kernel, single-threaded SIMD wasm
+ * with the reason, rather than dropping down the ladder to the CPU backend.
+ */
+async function startWasm(): Promise<string | null> {
+  if (!(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) return startAndProbe('wasm');
+  // tfjs's own thread count: half of navigator.hardwareConcurrency, at most 8,
+  // so 1 on a 2-core machine. Two threads there (tfjs caps any count at half
+  // the cores, so this took reporting twice the cores as the module started)
+  // trained 1.6-3.9x slower than single-threaded SIMD on a shared 2-core
+  // machine (scripts/train-browser.ts), so the count is left to tfjs.
+  const pthreadErrors = watchPthreadErrors();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const failure = await Promise.race([
+    startAndProbe('wasm'),
+    pthreadErrors.first.then((message) => `a pthread worker failed: ${message}`),
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`its pthreads did not start within ${THREADS_START_MS / 1000} s`), THREADS_START_MS))),
+  ]);
+  clearTimeout(timer);
+  if (failure === null) {
+    // Threads run: from here a pthread error is a real crash, for the page to see.
+    pthreadErrors.stop();
+    return null;
+  }
+  // The abandoned pool's workers may still report errors: pthreadErrors keeps swallowing them.
+  threadsDropped = `threaded wasm failed (${failure.replace(/^wasm /, '')})`;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  forgetWasmBackend();
+  const single = await startAndProbe('wasm');
+  return single ? `${single}; before that, ${threadsDropped}` : null;
+}
+
 async function tryBackend(name: Backend): Promise<string | null> {
   if (name === 'wasm' && !wasmPathsSet) {
     setWasmPaths({
@@ -91,6 +205,7 @@ async function tryBackend(name: Backend): Promise<string | null> {
     });
     wasmPathsSet = true;
   }
+  if (name === 'wasm') return startWasm();
   try {
     if (!(await tf.setBackend(name))) return `${name} did not start`;
     await tf.ready();
@@ -104,7 +219,14 @@ function wasmDescription(): string {
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : isolated ? 'single thread' : 'single thread: the page is not cross-origin isolated'})`;
+  const mode = threads
+    ? `${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}`
+    : threadsDropped
+      ? `single thread: ${threadsDropped}`
+      : isolated
+        ? 'single thread'
+        : 'single thread: the page is not cross-origin isolated';
+  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${mode})`;
 }
 
 /**
