@@ -258,7 +258,10 @@ function recurrenceTf(
   steps: number,
 ): [tf.Tensor3D, tf.Tensor2D] {
   const h = net.config.units;
-  const perStep = tf.unstack(tf.reshape(gateInputs, [b, steps, 4 * h]), 1) as tf.Tensor2D[];
+  // Slices, not tf.unstack: Unpack's gradient stacks the gradients of all its
+  // outputs and throws when one got none (it happened at batch 256 with length buckets).
+  const gates3d = tf.reshape(gateInputs, [b, steps, 4 * h]);
+  const perStep = Array.from({ length: steps }, (_, t) => tf.reshape(tf.slice(gates3d, [0, t, 0], [b, 1, 4 * h]), [b, 4 * h]) as tf.Tensor2D);
   const maskPerStep = tf.unstack(tf.reshape(mask, [b, steps, 1]), 1) as tf.Tensor2D[];
   const recurrent = v<tf.Rank.R2>(net, 'recurrentKernel');
   const recurrentScale = drop?.recurrentScale ? tf.tensor2d(drop.recurrentScale, [b, h]) : null;
