@@ -77,13 +77,15 @@ describe('masking', () => {
   });
 });
 
-describe('batches over 128 journeys (the recurrence as tfjs ops on wasm)', () => {
-  // Batch 129 is the smallest that leaves the JS recurrence. With tf.unstack of the gate inputs, some bucketed
-  // batch of this set threw in the backward pass ("Argument tensors passed to stack must be a Tensor[]").
+describe('the recurrence as tfjs ops (GPU backends)', () => {
+  // With tf.unstack of the gate inputs, some length-bucketed batch of 129 journeys of this set threw in the
+  // backward pass ("Argument tensors passed to stack must be a Tensor[]").
   const wide = plantedPrepared({ journeys: 3000, campaigns: 10, categoryColumns: 2, categoryValues: 5, steps: 15, seed: 2024, causal: [3], effect: 0.6 });
   it.each(['lstm', 'attention'] as const)('%s trains a whole epoch of length-bucketed batches of 129', async (name) => {
     let batches = 0;
-    const model = await trainModel(wide, name, tiny({ batchSize: { logreg: 129, lstm: 129, attention: 129 } }), { onBatchEnd: () => batches++ }, { validate: false });
+    const settings = tiny({ batchSize: { logreg: 129, lstm: 129, attention: 129 } });
+    const model = await trainModel(wide, name, settings, { onBatchEnd: () => batches++ }, { validate: false, recurrence: 'tf' });
+    expect(model.network.recurrence).toBe('tf');
     expect(batches).toBe(Math.ceil(splitRows(wide, Split.Train).length / 129));
     expect(Number.isFinite(model.history[0].trainLoss)).toBe(true);
     model.dispose();
