@@ -65,6 +65,19 @@ export function syntheticLog(options: SynthOptions): { text: string; truth: Synt
   return { text: parts.join(''), truth };
 }
 
+/**
+ * Settings for a short run that still trains two kinds of model: 4 of the demo's 40 campaigns, the regression and
+ * the attention model for one epoch each, and no model-judged steps (they score many small batches).
+ */
+export async function configureSmallRun(page: Page): Promise<void> {
+  await page.getByTestId('setting-campaigns').fill('4');
+  await page.getByTestId('setting-cf-model').uncheck();
+  await page.getByTestId('setting-cf-replay').uncheck();
+  await page.getByTestId('setting-model-lstm').uncheck();
+  await page.getByTestId('setting-epochs-logreg').fill('1');
+  await page.getByTestId('setting-epochs').fill('1');
+}
+
 export const test = base.extend<{ app: AppPage }>({
   app: async ({ page }, use) => {
     const app = new AppPage(page);

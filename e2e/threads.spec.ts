@@ -9,43 +9,17 @@
  *   build cannot start and the worker falls back to single-threaded SIMD wasm
  *   with the reason, never silently to the CPU backend.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { Server } from 'node:http';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { serveDist } from '../scripts/serve-dist';
+import { configureSmallRun, expect, test } from './fixtures';
 
 /** The build the preview server serves (see privacy.spec.ts). */
 const DIST = resolve(process.env.E2E_DIST ?? 'dist');
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
+/** vite.config.ts's ISOLATION_HEADERS (not imported: loading the Vite config here would pull in Vite and its plugins). */
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-
-/** A static host for dist/ sending the given headers on every response, on a free port. */
-async function serveDist(headers: Record<string, string>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(DIST, path));
-    if (!file.startsWith(DIST) || !existsSync(file) || statSync(file).isDirectory()) file = join(DIST, 'index.html');
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://localhost:${(server.address() as AddressInfo).port}` };
-}
 
 /** The headers the preview server sends (vite.config.ts), minus the transport ones. */
 async function previewHeaders(page: Page): Promise<Record<string, string>> {
@@ -73,12 +47,7 @@ async function runDemo(page: Page, origin: string): Promise<Outcome> {
   const isolated = await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated);
   await page.getByTestId('load-demo').click();
   await expect(page.getByTestId('summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('setting-campaigns').fill('4');
-  await page.getByTestId('setting-cf-model').uncheck();
-  await page.getByTestId('setting-cf-replay').uncheck();
-  await page.getByTestId('setting-model-lstm').uncheck();
-  await page.getByTestId('setting-epochs-logreg').fill('1');
-  await page.getByTestId('setting-epochs').fill('1');
+  await configureSmallRun(page);
   await page.getByTestId('run').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', /done|failed/, { timeout: 90_000 });
   const backend = page.getByTestId('backend-in-use');
@@ -105,7 +74,7 @@ test.afterEach(async () => {
 });
 
 test('cross-origin isolated with the app\'s own policy, the run trains on wasm with threads', async ({ page }) => {
-  const { server, origin } = await serveDist({ ...(await previewHeaders(page)), ...ISOLATION });
+  const { server, origin } = await serveDist(DIST, { ...(await previewHeaders(page)), ...ISOLATION });
   servers.push(server);
   const outcome = await runDemo(page, origin);
   expect(outcome.isolated).toBe(true);
@@ -119,7 +88,7 @@ test('cross-origin isolated under a policy that refuses blob: scripts, the run f
   const policy = headers['content-security-policy'];
   const strict = policy.replace(/script-src ([^;]*)/, (_, sources: string) => `script-src ${sources.split(/\s+/).filter((s) => s !== 'blob:').join(' ')}`);
   expect(strict).not.toMatch(/script-src[^;]*blob:/);
-  const { server, origin } = await serveDist({ ...headers, 'content-security-policy': strict, ...ISOLATION });
+  const { server, origin } = await serveDist(DIST, { ...headers, 'content-security-policy': strict, ...ISOLATION });
   servers.push(server);
   const outcome = await runDemo(page, origin);
   expect(outcome.isolated).toBe(true);

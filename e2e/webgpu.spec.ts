@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { configureSmallRun } from './fixtures';
 
 /**
  * The one real WebGPU check. Without a GPU, Chromium offers WebGPU only with
@@ -26,14 +27,8 @@ test('asked for webgpu, the worker trains the regression and the attention model
   await page.goto('/');
   await page.getByTestId('load-demo').click();
   await expect(page.getByTestId('summary')).toBeVisible({ timeout: 60_000 });
-  // A few dozen batches: 4 of the demo's 40 campaigns (the software adapter is ~20x slower than wasm).
-  await page.getByTestId('setting-campaigns').fill('4');
-  // Training is what this test is about: the model-judged steps score many small batches.
-  await page.getByTestId('setting-cf-model').uncheck();
-  await page.getByTestId('setting-cf-replay').uncheck();
-  await page.getByTestId('setting-model-lstm').uncheck();
-  await page.getByTestId('setting-epochs-logreg').fill('1');
-  await page.getByTestId('setting-epochs').fill('1');
+  // A few dozen batches: the software adapter is ~20x slower than wasm.
+  await configureSmallRun(page);
   await page.getByTestId('setting-backend').selectOption('webgpu');
   await page.getByTestId('run').click();
 

@@ -10,40 +10,18 @@
  *
  *   npx vite build && npx tsx scripts/train-browser.ts [--dist dist] [--epochs 2] [--batch 64] [--models lstm,attention] [--repeat 1]
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
 import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../vite.config';
+import { serveDist } from './serve-dist';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 const TICKS_PER_SECOND = 100;
 const POLL_MS = 100;
 const RUN_TIMEOUT_MS = 20 * 60_000;
 
-async function serve(dist: string, headers: Record<string, string>): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(dist, path));
-    if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = join(dist, 'index.html');
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://localhost:${(server.address() as AddressInfo).port}` };
-}
 
 /** utime + stime, in seconds, of every process descended from this one (the browser and its children). */
 function descendantsCpuSeconds(): number {
@@ -140,8 +118,8 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   const models = values.models.split(',');
   const allModels = ['lstm', 'attention'];
-  const single = await serve(dist, SECURITY_HEADERS);
-  const threaded = await serve(dist, { ...SECURITY_HEADERS, ...ISOLATION_HEADERS });
+  const single = await serveDist(dist, SECURITY_HEADERS);
+  const threaded = await serveDist(dist, { ...SECURITY_HEADERS, ...ISOLATION_HEADERS });
   const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const browser = await chromium.launch({
     executablePath: existsSync(chromiumPath) ? chromiumPath : undefined,
