@@ -261,3 +261,29 @@ export function groupWeights(groupOf: Uint32Array, groups: number, weights: Floa
   for (let i = 0; i < groupOf.length; i++) out[groupOf[i]] += weights[i];
   return out;
 }
+
+/**
+ * The per-campaign rows of a result and its weights keyed by campaign id:
+ * `value` is what the weights carry (a removal drop, a Shapley credit), also
+ * given per impression over `impressions`, with its bootstrap interval when
+ * one was drawn. `fields` adds the result's own columns after the id.
+ */
+export function perCampaign<T extends object>(
+  campaignIds: readonly string[],
+  value: ArrayLike<number>,
+  impressions: ArrayLike<number>,
+  intervals: { lower: ArrayLike<number>; upper: ArrayLike<number> } | undefined,
+  fields: (c: number) => T,
+): { weights: Record<string, number>; campaigns: (T & { campaign: string; perImpression: number; interval?: [number, number] })[] } {
+  const weights: Record<string, number> = {};
+  const campaigns = campaignIds.map((id, c) => {
+    weights[id] = value[c];
+    return {
+      campaign: id,
+      ...fields(c),
+      perImpression: impressions[c] > 0 ? value[c] / impressions[c] : 0,
+      ...(intervals ? { interval: [intervals.lower[c], intervals.upper[c]] as [number, number] } : {}),
+    };
+  });
+  return { weights, campaigns };
+}

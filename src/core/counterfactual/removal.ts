@@ -14,6 +14,7 @@ import {
   groupWeights,
   JourneyBatcher,
   journeyWeights,
+  perCampaign,
   selectJourneys,
   type JourneySubset,
 } from './journey-batch';
@@ -150,20 +151,11 @@ export async function modelRemovalEffects(
       )
     : undefined;
 
-  const weights: Record<string, number> = {};
-  const campaigns: CampaignRemoval[] = [];
-  for (let c = 0; c < campaignCount; c++) {
-    const id = data.campaignIds[c];
-    weights[id] = drop[c];
-    campaigns.push({
-      campaign: id,
-      drop: drop[c],
-      touchpoints: touchpoints[c],
-      journeys: touched[c],
-      perImpression: touchpoints[c] > 0 ? drop[c] / touchpoints[c] : 0,
-      ...(intervals ? { interval: [intervals.lower[c], intervals.upper[c]] as [number, number] } : {}),
-    });
-  }
+  const { weights, campaigns } = perCampaign(data.campaignIds, drop, touchpoints, intervals, (c) => ({
+    drop: drop[c],
+    touchpoints: touchpoints[c],
+    journeys: touched[c],
+  }));
   return {
     model: scorer.name,
     journeys: journeys.length,

@@ -20,6 +20,7 @@ import {
   groupWeights,
   JourneyBatcher,
   journeyWeights,
+  perCampaign,
   selectJourneys,
   throwIfAborted,
   type JourneySubset,
@@ -249,21 +250,12 @@ export async function shapleyAttribution(
 
   let expectedConversions = 0;
   for (let g = 0; g < groups; g++) expectedConversions += weight[g] * full[g];
-  const weights: Record<string, number> = {};
-  const campaigns: CampaignShapley[] = [];
-  for (let c = 0; c < campaignCount; c++) {
-    const id = data.campaignIds[c];
-    weights[id] = credit[c];
-    campaigns.push({
-      campaign: id,
-      credit: credit[c],
-      standardError: Math.sqrt(variance[c]),
-      touchpoints: touchpoints[c],
-      journeys: touched[c],
-      perImpression: touchpoints[c] > 0 ? credit[c] / touchpoints[c] : 0,
-      ...(intervals ? { interval: [intervals.lower[c], intervals.upper[c]] as [number, number] } : {}),
-    });
-  }
+  const { weights, campaigns } = perCampaign(data.campaignIds, credit, touchpoints, intervals, (c) => ({
+    credit: credit[c],
+    standardError: Math.sqrt(variance[c]),
+    touchpoints: touchpoints[c],
+    journeys: touched[c],
+  }));
   return {
     model: scorer.name,
     journeys: journeys.length,
@@ -376,17 +368,6 @@ export function countingShapley(data: PreparedData, options: { subset?: JourneyS
     converted++;
     for (const c of distinct) credit[c] += 1 / distinct.length;
   }
-  const weights: Record<string, number> = {};
-  const campaigns = [];
-  for (let c = 0; c < campaignCount; c++) {
-    const id = data.campaignIds[c];
-    weights[id] = credit[c];
-    campaigns.push({
-      campaign: id,
-      credit: credit[c],
-      impressions: impressions[c],
-      perImpression: impressions[c] > 0 ? credit[c] / impressions[c] : 0,
-    });
-  }
+  const { weights, campaigns } = perCampaign(data.campaignIds, credit, impressions, undefined, (c) => ({ credit: credit[c], impressions: impressions[c] }));
   return { journeys: journeys.length, convertedJourneys: converted, weights, campaigns };
 }
