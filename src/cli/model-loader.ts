@@ -17,18 +17,13 @@ import type { PreparedData } from '../core/prepared';
 import type { TrainSettings } from '../core/settings';
 import { log, progressLogger } from './command';
 import { loadTable, type LoadResult } from './prepare-options';
-import { readSavedModel, trainSettingsFromFlags } from './commands/train';
+import { readSavedModel, TRAIN_OPTIONS, trainSettingsFromFlags } from './commands/train';
 import type { FlagValues } from './prepare-options';
 
 /** Spread into a command's `parseArgs` options. */
 export const MODEL_OPTIONS = {
   model: { type: 'string' },
-  epochs: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'learning-rate': { type: 'string' },
-  patience: { type: 'string' },
-  'drop-time-features': { type: 'boolean' },
-  backend: { type: 'string' },
+  ...TRAIN_OPTIONS,
 } as const;
 
 export const MODEL_USAGE =

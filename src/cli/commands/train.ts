@@ -24,6 +24,16 @@ const USAGE =
 const NEURAL_MODELS: readonly NeuralModelName[] = ['logreg', 'lstm', 'attention'];
 const NODE_BACKENDS: readonly Backend[] = ['wasm', 'cpu'];
 
+/** The training flags read by trainSettingsFromFlags; spread into a command's `parseArgs` options. */
+export const TRAIN_OPTIONS = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  patience: { type: 'string' },
+  'drop-time-features': { type: 'boolean' },
+  backend: { type: 'string' },
+} as const;
+
 export function parseNeuralModels(text: string | undefined): NeuralModelName[] {
   if (text === undefined) return [...DEFAULT_TRAIN.models];
   const names = [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
@@ -96,13 +106,8 @@ async function run(args: string[]): Promise<number> {
       models: { type: 'string' },
       out: { type: 'string' },
       metrics: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'learning-rate': { type: 'string' },
-      patience: { type: 'string' },
-      'drop-time-features': { type: 'boolean' },
-      backend: { type: 'string' },
       'save-model': { type: 'string' },
+      ...TRAIN_OPTIONS,
       ...PREPARE_OPTIONS,
     },
     allowPositionals: true,
