@@ -142,18 +142,24 @@ export function embeddingSum(
     return tf.tidy(() => linear(tf.tensor2d(manyHot, [n, vocabulary]), table));
   }
 
-  const forwardJs = (t: tf.Tensor2D): tf.Tensor2D => {
-    const w = t.dataSync() as Float32Array;
-    const out = new Float32Array(n * dim);
+  /** For every kept (touchpoint, id) pair, table row into touchpoint row (gather) or the reverse (scatter), times its multiplier. */
+  const addRows = (from: Float32Array, to: Float32Array, direction: 'gather' | 'scatter'): void => {
     for (let row = 0; row < n; row++) {
-      const dst = row * dim;
       for (let j = 0; j < k; j++) {
         const s = scale ? scale[row * k + j] : 1;
         if (s === 0) continue;
-        const src = ids[row * k + j] * dim;
-        for (let d = 0; d < dim; d++) out[dst + d] += s * w[src + d];
+        const touchpoint = row * dim;
+        const id = ids[row * k + j] * dim;
+        const src = direction === 'gather' ? id : touchpoint;
+        const dst = direction === 'gather' ? touchpoint : id;
+        for (let d = 0; d < dim; d++) to[dst + d] += s * from[src + d];
       }
     }
+  };
+
+  const forwardJs = (t: tf.Tensor2D): tf.Tensor2D => {
+    const out = new Float32Array(n * dim);
+    addRows(t.dataSync() as Float32Array, out, 'gather');
     return tf.tensor2d(out, [n, dim]);
   };
 
@@ -167,17 +173,8 @@ export function embeddingSum(
           return tf.scatterND(tf.tensor2d(ids, [n * k, 1], 'int32'), tf.reshape(updates, [n * k, dim]), [vocabulary, dim]);
         });
       }
-      const g = dy.dataSync() as Float32Array;
       const grad = new Float32Array(vocabulary * dim);
-      for (let row = 0; row < n; row++) {
-        const src = row * dim;
-        for (let j = 0; j < k; j++) {
-          const s = scale ? scale[row * k + j] : 1;
-          if (s === 0) continue;
-          const dst = ids[row * k + j] * dim;
-          for (let d = 0; d < dim; d++) grad[dst + d] += s * g[src + d];
-        }
-      }
+      addRows(dy.dataSync() as Float32Array, grad, 'scatter');
       return tf.tensor2d(grad, [vocabulary, dim]);
     },
   }));
