@@ -6,25 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../random';
-import type { NeuralModelName } from '../settings';
-import type { FeatureLayout } from './inputs';
 import { createNetwork, disposeNetwork, variableShapes, type NetworkConfig } from './networks';
-import type { EpochRecord, TrainedModel } from './train';
+import type { TrainedModel } from './train';
 
-/** What model.json's modelTopology holds for our networks (not a Keras topology). */
-interface SavedTopology {
+/** What model.json's modelTopology holds for our networks (not a Keras topology): the trained model without its tensors. */
+type SavedTopology = {
   format: 'attribution-lab-network';
   version: 1;
-  name: NeuralModelName;
   config: NetworkConfig;
-  layout: FeatureLayout;
-  campaignIds: string[];
-  negativeSamplingRate: number;
-  history: EpochRecord[];
-  keptEpoch: number;
-  backend: string;
-  seed: number;
-}
+} & Pick<TrainedModel, 'name' | 'layout' | 'campaignIds' | 'negativeSamplingRate' | 'history' | 'keptEpoch' | 'backend' | 'seed'>;
 
 /**
  * The model in tfjs's artifact form. Reads the weights asynchronously: on the
