@@ -1,7 +1,11 @@
 /**
- * Every user-facing option and its default, in one place: the UI's settings
- * form, the CLI flags and the worker all read these.
+ * Every user-facing option of a run and its default, in one place: the UI's
+ * settings form, the CLI flags and the worker all read these. Free of tfjs,
+ * so the UI bundle can import it.
  */
+import { POSITION_MODELS, type NeuralModelName, type PositionModelName } from './methods';
+
+export { NEURAL_MODELS, POSITION_MODELS, type NeuralModelName, type PositionModelName } from './methods';
 
 export type CampaignSampling = { kind: 'all' } | { kind: 'count'; count: number } | { kind: 'fraction'; fraction: number };
 export type Balancing = 'events' | 'journeys' | 'none';
@@ -56,8 +60,6 @@ export const DEFAULT_SIMULATE: SimulateSettings = {
 export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export type NeuralModelName = 'logreg' | 'lstm' | 'attention';
-
 export interface TrainSettings {
   models: NeuralModelName[];
   /** Per model; the article: 10 for the regression, 5 for the LSTMs. */
@@ -83,7 +85,75 @@ export const DEFAULT_TRAIN: TrainSettings = {
   seed: 42,
 };
 
-/** Position-based models: keys used in weights files. */
-export type PositionModelName = 'lta' | 'first' | 'linear' | 'timedecay' | 'ushape';
-export const POSITION_MODELS: readonly PositionModelName[] = ['lta', 'first', 'linear', 'timedecay', 'ushape'];
 export const DEFAULT_HALF_LIFE_DAYS = 7;
+
+
+export interface CounterfactualSettings {
+  /** Markov-chain removal effects (first order, exact) and counting Shapley: no model, every prepared journey. */
+  markov: boolean;
+  /** Removal effects and Shapley values judged by the attention model (needs it trained). */
+  modelBased: boolean;
+  /** Expected conversions per pitch judged by the attention model, beside the article's replay. */
+  modelReplay: boolean;
+  /**
+   * The model-based methods score the test journeys, at most this many drawn
+   * at random (seeded): each journey is scored once per campaign it holds
+   * (removal) and once per coalition (Shapley), so the cap bounds the time on
+   * any log size.
+   */
+  maxJourneys: number;
+  /**
+   * Which journeys the counterfactuals read: the model-based ones default to
+   * the test journeys (every journey when there are none), the counting ones
+   * to every journey. The CLI's --journeys sets both.
+   */
+  journeys?: 'test' | 'all';
+  /** Markov chain order (states are the last K campaigns); 1 unless told. */
+  markovOrder?: number;
+  /** Shapley: journeys with up to this many distinct campaigns get exact values (the core's default unless told). */
+  exactUpTo?: number;
+  /** Shapley orderings sampled per longer journey; PIPELINE_SHAPLEY_PERMUTATIONS unless told. */
+  permutations?: number;
+}
+
+export const DEFAULT_COUNTERFACTUAL: CounterfactualSettings = {
+  markov: true,
+  modelBased: true,
+  modelReplay: true,
+  maxJourneys: 2000,
+};
+
+/** Shapley orderings sampled per journey with more than 6 distinct campaigns (the core's default is 200; fewer keeps a run quick). */
+export const PIPELINE_SHAPLEY_PERMUTATIONS = 64;
+
+export interface RunSettings {
+  prepare: PrepareSettings;
+  train: TrainSettings;
+  simulate: SimulateSettings;
+  positionModels: PositionModelName[];
+  halfLifeDays: number;
+  /** Markov, Shapley and model-judged replay; absent (older sessions) means DEFAULT_COUNTERFACTUAL. */
+  counterfactual?: CounterfactualSettings;
+  /** Reuse trained models kept in this browser when the data and settings match (absent means on); read by the worker. */
+  reuseKeptModels?: boolean;
+}
+
+/** A fresh copy of the defaults, safe for a form to edit. */
+export function defaultRunSettings(): RunSettings {
+  return {
+    prepare: { ...DEFAULT_PREPARE, campaigns: { ...DEFAULT_PREPARE.campaigns } },
+    train: {
+      ...DEFAULT_TRAIN,
+      models: [...DEFAULT_TRAIN.models],
+      epochs: { ...DEFAULT_TRAIN.epochs },
+      batchSize: { ...DEFAULT_TRAIN.batchSize },
+    },
+    simulate: { ...DEFAULT_SIMULATE, pitches: [...DEFAULT_SIMULATE.pitches] },
+    positionModels: [...POSITION_MODELS],
+    halfLifeDays: DEFAULT_HALF_LIFE_DAYS,
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL },
+    reuseKeptModels: true,
+  };
+}
+
+export const DEFAULT_RUN: RunSettings = defaultRunSettings();

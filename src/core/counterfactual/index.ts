@@ -13,3 +13,4 @@ export {
 export { modelReplay, type ModelReplay, type ModelReplayOptions, type ModelReplayResult, type ReplayPoint } from './model-replay';
 export type { BootstrapOptions } from './bootstrap';
 export { DEFAULT_BATCH_SIZE, type JourneySubset } from './journey-batch';
+export { describeSample, sampleForCounterfactual, type CounterfactualSample } from './sample';

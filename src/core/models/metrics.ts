@@ -105,3 +105,13 @@ export function priorCorrect(p: number, negativeSamplingRate: number): number {
   const den = num + (1 - p);
   return den > 0 ? num / den : 0;
 }
+
+/** One epoch of training, as the loss charts and the metrics files show it. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  /** NaN when there are no validation journeys. */
+  validationLoss: number;
+  seconds: number;
+}

@@ -35,15 +35,9 @@ import {
   type Recurrence,
 } from './networks';
 import type { JourneyScorer, SequenceBatch } from './scorer';
+import type { EpochRecord } from './metrics';
 
-export interface EpochRecord {
-  /** 1-based. */
-  epoch: number;
-  trainLoss: number;
-  /** NaN when there are no validation journeys. */
-  validationLoss: number;
-  seconds: number;
-}
+export type { EpochRecord } from './metrics';
 
 export interface BatchProgress {
   model: NeuralModelName;

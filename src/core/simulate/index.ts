@@ -310,3 +310,12 @@ export function sweepPitches(
   });
   return { ok: true, budget, unit: settings.unit, events: input.events.count, models: out };
 }
+
+export {
+  currentAllocation,
+  recommendAllocation,
+  type CampaignRecommendation,
+  type Recommendation,
+  type RecommendationOptions,
+  type RecommendationResult,
+} from './recommend';

@@ -1,66 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { buildPrepared, type JourneySpec } from './counterfactual/test-fixtures';
-import { DEFAULT_PIPELINE, recommendAllocation, runPipeline, type PipelineSettings } from './pipeline';
-import type { ModelStore } from './model-store';
-import { modelArtifacts, modelFromArtifacts } from './models/io';
-import type { NeuralModelName } from './settings';
-import { buildTable, type RowLiteral } from './testing/table-builder';
-
-/** data-and-method.md step 8's worked example: campaign x is c0, y is c1; journeys A, C, D converted. */
-function workedExample() {
-  const x = 0;
-  const y = 1;
-  const journeys: JourneySpec[] = [
-    { converted: true, touchpoints: [{ time: 1, campaign: x }, { time: 3, campaign: y }, { time: 7, campaign: x }] },
-    { converted: false, touchpoints: [{ time: 2, campaign: y }, { time: 4, campaign: x }] },
-    { converted: true, touchpoints: [{ time: 2, campaign: x }, { time: 5, campaign: y }] },
-    { converted: true, touchpoints: [{ time: 6, campaign: y }, { time: 8, campaign: x }] },
-    { converted: false, touchpoints: [{ time: 9, campaign: y }] },
-  ];
-  return buildPrepared(journeys, { campaigns: 2 });
-}
-
-const WEIGHTS = { m: { c0: 2, c1: 1 } };
-
-describe('recommendAllocation on the worked example (B = 6)', () => {
-  it.each([
-    // [case, options, expected budgets x and y, expected conversions]
-    ['no limits, pitch 1', {}, [4, 2], 1],
-    ['no limits, pitch 2', { pitch: 2 }, [5, 2], 1],
-    ['no change allowed keeps the current split', { maxChange: 0 }, [3, 3], 1],
-    ['a ceiling on x moves the rest to y', { ceiling: { c0: 3 } }, [3, 3], 1],
-    ['a floor on y takes from x', { floor: { c1: 5 } }, [1, 5], 0],
-  ])('%s', (_name, extra, expected, conversions) => {
-    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 6, unit: 'impressions', ...extra });
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    const r = result.recommendation;
-    expect(r.campaigns.map((c) => c.recommended)).toEqual(expected);
-    expect(r.conversions).toBe(conversions);
-    // Impressions of x and y are 5 and 5: today's split of 6 is 3 and 3, which keeps journey C only.
-    expect(r.campaigns.map((c) => c.current)).toEqual([3, 3]);
-    expect(r.currentConversions).toBe(1);
-    expect(r.campaigns.map((c) => c.change)).toEqual(expected.map((b) => b - 3));
-  });
-
-  it.each([
-    ['an unknown model', { model: 'nope' }, 'no weights'],
-    ['floors above the budget', { floor: { c0: 4, c1: 4 } }, 'more than the budget'],
-    ['ceilings below the budget', { ceiling: { c0: 2, c1: 2 } }, 'less than the budget'],
-    ['a floor above a ceiling', { floor: { c0: 3 }, ceiling: { c0: 2 } }, 'lower limit is above'],
-    ['a negative pitch', { pitch: -1 }, 'pitch'],
-  ])('refuses %s', (_name, extra, message) => {
-    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 6, unit: 'impressions', ...extra });
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toContain(message);
-  });
-
-  it('splits a money budget without rounding and spends no more than it', () => {
-    const result = recommendAllocation(workedExample(), WEIGHTS, { model: 'm', pitch: 1, budget: 1, unit: 'money' });
-    expect(result.ok && result.recommendation.campaigns.map((c) => c.recommended)).toEqual([2 / 3, 1 / 3]);
-  });
-});
+import { runAttribution } from '.';
+import type { ModelStore } from '../model-store';
+import { modelArtifacts, modelFromArtifacts } from '../models/io';
+import { DEFAULT_RUN, type NeuralModelName, type RunSettings } from '../settings';
+import { buildTable, type RowLiteral } from '../testing/table-builder';
 
 /** A few users with three campaigns: "a" often ends converted journeys. */
 function smallLog(): RowLiteral[] {
@@ -75,16 +19,16 @@ function smallLog(): RowLiteral[] {
   return rows.sort((p, q) => p.t - q.t);
 }
 
-const FAST: PipelineSettings = {
-  ...DEFAULT_PIPELINE,
-  prepare: { ...DEFAULT_PIPELINE.prepare, campaigns: { kind: 'all' }, balance: 'none' },
-  train: { ...DEFAULT_PIPELINE.train, models: [] },
+const FAST: RunSettings = {
+  ...DEFAULT_RUN,
+  prepare: { ...DEFAULT_RUN.prepare, campaigns: { kind: 'all' }, balance: 'none' },
+  train: { ...DEFAULT_RUN.train, models: [] },
 };
 
-describe('runPipeline', () => {
+describe('runAttribution', () => {
   it('computes position weights and sweeps them with the uniform baseline', async () => {
     const steps: string[] = [];
-    const result = await runPipeline(buildTable(smallLog()), FAST, { onStep: (s, done, total) => done >= total && steps.push(s) });
+    const result = await runAttribution(buildTable(smallLog()), FAST, { onStep: (s, done, total) => done >= total && steps.push(s) });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { run } = result;
@@ -100,7 +44,7 @@ describe('runPipeline', () => {
   it('stops at once when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    const result = await runPipeline(buildTable(smallLog()), FAST, { signal: controller.signal });
+    const result = await runAttribution(buildTable(smallLog()), FAST, { signal: controller.signal });
     expect(result).toMatchObject({ ok: false, cancelled: true });
   });
 
@@ -109,7 +53,7 @@ describe('runPipeline', () => {
     ['batch size', { batchSize: { ...FAST.train.batchSize, logreg: 0.5 } }, 'batch size'],
   ])('refuses a bad %s', async (_name, train, message) => {
     const settings = { ...FAST, train: { ...FAST.train, models: ['logreg' as const], ...train } };
-    const result = await runPipeline(buildTable(smallLog()), settings);
+    const result = await runAttribution(buildTable(smallLog()), settings);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain(message);
   });
@@ -118,11 +62,11 @@ describe('runPipeline', () => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
     const epochs: number[] = [];
-    const settings: PipelineSettings = {
+    const settings: RunSettings = {
       ...FAST,
       train: { ...FAST.train, models: ['logreg'], epochs: { ...FAST.train.epochs, logreg: 2 } },
     };
-    const result = await runPipeline(buildTable(smallLog()), settings, { onEpoch: (_m, r) => epochs.push(r.epoch) });
+    const result = await runAttribution(buildTable(smallLog()), settings, { onEpoch: (_m, r) => epochs.push(r.epoch) });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(epochs).toEqual([1, 2]);
@@ -136,7 +80,7 @@ describe('runPipeline', () => {
   });
 });
 
-describe('runPipeline: counterfactual attribution', () => {
+describe('runAttribution: counterfactual attribution', () => {
   const finiteForEvery = (weights: Record<string, number>, campaigns: string[]) => {
     expect(Object.keys(weights).sort()).toEqual([...campaigns].sort());
     for (const w of Object.values(weights)) expect(Number.isFinite(w)).toBe(true);
@@ -144,7 +88,7 @@ describe('runPipeline: counterfactual attribution', () => {
 
   it('adds Markov and counting Shapley weights without any model, and sweeps them', async () => {
     const details: Record<string, string | undefined> = {};
-    const result = await runPipeline(buildTable(smallLog()), FAST, { onStep: (s, _d, _t, detail) => (details[s] = detail) });
+    const result = await runAttribution(buildTable(smallLog()), FAST, { onStep: (s, _d, _t, detail) => (details[s] = detail) });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { run } = result;
@@ -163,8 +107,8 @@ describe('runPipeline: counterfactual attribution', () => {
   });
 
   it('leaves the counterfactual weights out when switched off', async () => {
-    const settings: PipelineSettings = { ...FAST, counterfactual: { markov: false, modelBased: false, modelReplay: false, maxJourneys: 10 } };
-    const result = await runPipeline(buildTable(smallLog()), settings);
+    const settings: RunSettings = { ...FAST, counterfactual: { markov: false, modelBased: false, modelReplay: false, maxJourneys: 10 } };
+    const result = await runAttribution(buildTable(smallLog()), settings);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(Object.keys(result.run.weights)).not.toContain('markov');
@@ -175,7 +119,7 @@ describe('runPipeline: counterfactual attribution', () => {
   it('judges removal, Shapley and the replay by the attention model on a capped sample, the same for the same seed', async () => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
-    const settings: PipelineSettings = {
+    const settings: RunSettings = {
       ...FAST,
       prepare: { ...FAST.prepare, testShare: 0.5 },
       train: { ...FAST.train, models: ['attention'], epochs: { ...FAST.train.epochs, attention: 1 }, batchSize: { ...FAST.train.batchSize, attention: 16 } },
@@ -183,7 +127,7 @@ describe('runPipeline: counterfactual attribution', () => {
       counterfactual: { markov: true, modelBased: true, modelReplay: true, maxJourneys: 12 },
     };
     const runOnce = async () => {
-      const result = await runPipeline(buildTable(smallLog()), settings);
+      const result = await runAttribution(buildTable(smallLog()), settings);
       if (!result.ok) throw new Error(result.error);
       return result.run;
     };
@@ -244,8 +188,8 @@ function memoryStore() {
   return { store, calls, kept };
 }
 
-describe('runPipeline: models kept between runs', () => {
-  const settingsFor = (model: NeuralModelName, seed = 42): PipelineSettings => ({
+describe('runAttribution: models kept between runs', () => {
+  const settingsFor = (model: NeuralModelName, seed = 42): RunSettings => ({
     ...FAST,
     prepare: { ...FAST.prepare, testShare: 0.3 },
     train: { ...FAST.train, seed, models: [model], epochs: { ...FAST.train.epochs, [model]: 1 }, batchSize: { ...FAST.train.batchSize, [model]: 16 } },
@@ -258,7 +202,7 @@ describe('runPipeline: models kept between runs', () => {
     const { store, calls } = memoryStore();
     const epochs: string[] = [];
     const run = async (seed = 42) => {
-      const result = await runPipeline(buildTable(smallLog()), settingsFor(model, seed), { modelStore: store, onEpoch: (m) => epochs.push(m) });
+      const result = await runAttribution(buildTable(smallLog()), settingsFor(model, seed), { modelStore: store, onEpoch: (m) => epochs.push(m) });
       if (!result.ok) throw new Error(result.error);
       return result.run;
     };
@@ -291,7 +235,7 @@ describe('runPipeline: models kept between runs', () => {
   ])('goes on with a note when the store fails to %s', async (_what, broken, note) => {
     await tf.setBackend('cpu');
     const { store } = memoryStore();
-    const result = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: { ...store, ...broken } });
+    const result = await runAttribution(buildTable(smallLog()), settingsFor('logreg'), { modelStore: { ...store, ...broken } });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.run.notes).toContain(`logreg: the model${_what === 'load' ? 's kept in this browser' : ''} ${note}.`);
@@ -302,7 +246,7 @@ describe('runPipeline: models kept between runs', () => {
   it('trains again when the kept model does not fit the prepared journeys', async () => {
     await tf.setBackend('cpu');
     const { store, kept } = memoryStore();
-    const first = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store });
+    const first = await runAttribution(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store });
     if (!first.ok) throw new Error(first.error);
     // Another log with the same fingerprint would hash to the same key: fake it by renaming the campaigns.
     const [key] = [...kept.keys()];
@@ -310,7 +254,7 @@ describe('runPipeline: models kept between runs', () => {
     const topology = artifacts.modelTopology as { campaignIds: string[] };
     kept.set(key, { ...artifacts, modelTopology: { ...topology, campaignIds: topology.campaignIds.map((id) => `x${id}`) } });
     const epochs: number[] = [];
-    const second = await runPipeline(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store, onEpoch: (_m, r) => epochs.push(r.epoch) });
+    const second = await runAttribution(buildTable(smallLog()), settingsFor('logreg'), { modelStore: store, onEpoch: (_m, r) => epochs.push(r.epoch) });
     if (!second.ok) throw new Error(second.error);
     expect(epochs).toEqual([1]);
     expect(second.run.notes.some((n) => n.includes('reused'))).toBe(false);
