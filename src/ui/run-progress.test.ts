@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { activeSteps, completeAll, foldProgress, overallShare } from './run-progress';
+import { STEP_LABELS } from '../core/methods';
+import { PIPELINE_STEPS } from '../shared/protocol';
+import { activeSteps, completeAll, foldProgress, overallShare, stepLabel } from './run-progress';
 
 describe('run progress', () => {
   const OFF = { markov: false, modelBased: false, modelReplay: false, maxJourneys: 100 };
@@ -28,5 +30,11 @@ describe('run progress', () => {
     // parse, prepare, position done, attention half, simulate not started: 3.5 of 5.
     expect(overallShare(state, steps)).toBeCloseTo(3.5 / 5, 10);
     expect(overallShare(completeAll(state, steps), steps)).toBe(1);
+  });
+
+  it('labels every bar with the catalog’s words, and the log’s read as before', () => {
+    expect(stepLabel('parse')).toBe('Read the log');
+    expect(stepLabel('attention')).toBe('LSTM with attention');
+    for (const step of PIPELINE_STEPS) expect(stepLabel(step)).toBe(step === 'parse' ? 'Read the log' : STEP_LABELS[step]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResults } from '../shared/protocol';
-import { defaultRunSettings } from '../shared/run-settings';
+import { defaultRunSettings } from '../core/settings';
 import { makeSession, parseSession } from './session';
 
 const results: RunResults = {

@@ -1,6 +1,6 @@
 import type { RunResults } from '../../shared/protocol';
 import { formatCount } from '../format';
-import { modelName } from '../palette';
+import { methodLabel } from '../../core/methods';
 
 const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 
@@ -26,7 +26,7 @@ export function MetricsTable({ results }: { results: RunResults }) {
         <tbody>
           {rows.map(([name, m]) => (
             <tr key={name} data-model={name}>
-              <th scope="row">{modelName(name)}</th>
+              <th scope="row">{methodLabel(name)}</th>
               <td className="num-col" data-metric="logLoss" data-value={m.logLoss}>{fixed(m.logLoss)}</td>
               <td className="num-col" data-metric="accuracy" data-value={m.accuracy}>{fixed(m.accuracy)}</td>
               <td className="num-col" data-metric="auc" data-value={m.auc}>{fixed(m.auc)}</td>

@@ -1,9 +1,9 @@
 import { useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { CounterfactualRun } from '../../shared/protocol';
+import type { CounterfactualRun } from '../../core/run/context';
+import { methodColour, methodLabel, orderMethods } from '../../core/methods';
 import { formatCount } from '../format';
 import { ChartActions } from './ChartActions';
-import { modelLabelColour, modelLabel, orderModels } from './model-labels';
 
 type ModelReplay = NonNullable<CounterfactualRun['modelReplay']>;
 
@@ -17,7 +17,7 @@ interface Props {
 /** Expected conversions per pitch, judged by the attention model, beside the article's all-or-nothing count. */
 export function ModelReplayChart({ replay, sample, stale }: Props) {
   const ref = useRef<HTMLDivElement>(null);
-  const models = orderModels(Object.keys(replay.byModel).filter((m) => m !== 'uniform')).concat(replay.byModel.uniform ? ['uniform'] : []);
+  const models = orderMethods(Object.keys(replay.byModel).filter((m) => m !== 'uniform')).concat(replay.byModel.uniform ? ['uniform'] : []);
   const pitches = replay.byModel[models[0]]?.map((p) => p.pitch) ?? [];
   const data = pitches.map((pitch, i) => {
     const row: Record<string, number> = { pitch };
@@ -57,14 +57,14 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="pitch" type="number" domain={['dataMin', 'dataMax']} ticks={pitches} label={{ value: 'pitch', position: 'insideBottom', offset: -12 }} />
             <YAxis width={72} tickFormatter={(v: number) => formatCount(Math.round(v))} domain={['auto', 'auto']} label={{ value: 'expected conversions', angle: -90, position: 'insideLeft' }} />
-            <Tooltip formatter={(v, n) => [Number(v).toFixed(1), modelLabel(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
-            <Legend verticalAlign="top" formatter={(v) => modelLabel(String(v))} />
+            <Tooltip formatter={(v, n) => [Number(v).toFixed(1), methodLabel(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
+            <Legend verticalAlign="top" formatter={(v) => methodLabel(String(v))} />
             <ReferenceLine y={replay.baseline} stroke="#555d66" strokeDasharray="2 4" />
             {models.map((m, i) => (
               <Line
                 key={m}
                 dataKey={m}
-                stroke={modelLabelColour(m, i)}
+                stroke={methodColour(m, i)}
                 strokeDasharray={m === 'uniform' ? '6 4' : undefined}
                 isAnimationActive={false}
                 dot={{ r: 3 }}
@@ -85,7 +85,7 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
         <tbody>
           {best.map((b) => (
             <tr key={b.model} data-model={b.model} data-best-pitch={b.pitch} data-best-expected={b.expected}>
-              <th scope="row">{modelLabel(b.model)}</th>
+              <th scope="row">{methodLabel(b.model)}</th>
               <td className="num-col">{b.pitch}</td>
               <td className="num-col">{b.expected.toFixed(1)}</td>
               <td className="num-col">{uniformBest > 0 ? `${(((b.expected - uniformBest) / uniformBest) * 100).toFixed(1)}%` : '–'}</td>

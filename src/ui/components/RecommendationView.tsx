@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import type { JobResult, Recommendation, RecommendationOptions, Sweep } from '../../shared/protocol';
+import { methodLabel } from '../../core/methods';
+import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
+import type { JobResult } from '../../shared/protocol';
 import { toCsv } from '../../shared/csv';
 import { downloadText } from '../download';
 import { formatCount, formatPercent } from '../format';
-import { modelName } from '../palette';
 import { IDLE, done, failed, running, type AsyncStatus } from '../status';
 import { ErrorView } from './ErrorView';
 
@@ -86,7 +87,7 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
           <select data-testid="rec-model" value={chosen.model} onChange={(e) => setModel(e.target.value)}>
             {models.map((m) => (
               <option key={m.model} value={m.model}>
-                {modelName(m.model)}
+                {methodLabel(m.model)}
               </option>
             ))}
           </select>
@@ -117,7 +118,7 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
       {rec && (
         <>
           <p data-testid="rec-outcome" data-conversions={rec.conversions} data-current-conversions={rec.currentConversions}>
-            With {modelName(rec.model)} at pitch {rec.pitch}, the replay keeps <strong>{formatCount(rec.conversions)}</strong> converted journeys;
+            With {methodLabel(rec.model)} at pitch {rec.pitch}, the replay keeps <strong>{formatCount(rec.conversions)}</strong> converted journeys;
             spending like today keeps {formatCount(rec.currentConversions)}. Today&apos;s split is each campaign&apos;s share of the replayed{' '}
             {rec.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
           </p>

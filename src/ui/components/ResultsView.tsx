@@ -1,4 +1,5 @@
-import type { JobResult, Recommendation, RecommendationOptions, RunResults, Sweep } from '../../shared/protocol';
+import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
+import type { JobResult, RunResults } from '../../shared/protocol';
 import { formatCount } from '../format';
 import { MetricsTable } from './MetricsTable';
 import { RecommendationView } from './RecommendationView';

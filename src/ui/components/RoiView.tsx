@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { CounterfactualRun, Sweep } from '../../shared/protocol';
+import { methodColour, methodLabel } from '../../core/methods';
+import type { CounterfactualRun } from '../../core/run/context';
+import type { Sweep } from '../../core/simulate';
 import { formatCount } from '../format';
 import { ChartActions } from './ChartActions';
-import { modelLabelColour as modelColour, modelLabel as modelName } from './model-labels';
 import { ModelReplayChart } from './ModelReplayChart';
 
 interface Props {
@@ -129,13 +130,13 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="pitch" type="number" domain={['dataMin', 'dataMax']} ticks={pitches} label={{ value: 'pitch', position: 'insideBottom', offset: -12 }} />
             <YAxis width={72} tickFormatter={formatCount} domain={['auto', 'auto']} label={{ value: 'conversions', angle: -90, position: 'insideLeft' }} />
-            <Tooltip formatter={(v, n) => [formatCount(Number(v)), modelName(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
-            <Legend verticalAlign="top" formatter={(v) => modelName(String(v))} />
+            <Tooltip formatter={(v, n) => [formatCount(Number(v)), methodLabel(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
+            <Legend verticalAlign="top" formatter={(v) => methodLabel(String(v))} />
             {sweep.models.map((m, i) => (
               <Line
                 key={m.model}
                 dataKey={m.model}
-                stroke={modelColour(m.model, i)}
+                stroke={methodColour(m.model, i)}
                 strokeDasharray={m.model === 'uniform' ? '6 4' : undefined}
                 isAnimationActive={false}
                 dot={(props: { cx?: number; cy?: number; payload?: { pitch: number }; index?: number }) => {
@@ -146,8 +147,8 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
                       cx={props.cx}
                       cy={props.cy}
                       r={best ? 7 : 3}
-                      fill={best ? '#fff' : modelColour(m.model, i)}
-                      stroke={modelColour(m.model, i)}
+                      fill={best ? '#fff' : methodColour(m.model, i)}
+                      stroke={methodColour(m.model, i)}
                       strokeWidth={best ? 3 : 1}
                       className={best ? 'best-point' : undefined}
                     />
@@ -174,7 +175,7 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
             const base = uniform?.best.conversions ?? 0;
             return (
               <tr key={m.model} data-model={m.model} data-best-pitch={m.best.pitch} data-best-conversions={m.best.conversions}>
-                <th scope="row">{modelName(m.model)}</th>
+                <th scope="row">{methodLabel(m.model)}</th>
                 <td className="num-col">{m.best.pitch}</td>
                 <td className="num-col" data-value={m.best.conversions}>{formatCount(m.best.conversions)}</td>
                 <td className="num-col">{base > 0 ? `${(((m.best.conversions - base) / base) * 100).toFixed(1)}%` : '–'}</td>

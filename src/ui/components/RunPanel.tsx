@@ -1,37 +1,18 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { methodColour } from '../../core/methods';
 import type { JobProgress, PipelineStep, RunResults } from '../../shared/protocol';
 import { formatPercent } from '../format';
-import { SERIES_COLOURS } from '../palette';
-import { overallShare, type RunProgress } from '../run-progress';
+import { overallShare, stepLabel, type RunProgress } from '../run-progress';
+import type { BackendInUse, LossPoint } from '../state/run-reducer';
 import type { AsyncStatus } from '../status';
 import { ErrorView } from './ErrorView';
 
-export interface LossPoint {
-  model: string;
-  epoch: number;
-  trainLoss: number;
-  validationLoss: number;
-}
-
-const STEP_LABELS: Record<PipelineStep, string> = {
-  parse: 'Read the log',
-  prepare: 'Build journeys',
-  position: 'Position models',
-  counterfactual: 'Markov chain and counting Shapley',
-  logreg: 'Logistic regression',
-  lstm: 'LSTM',
-  attention: 'LSTM with attention',
-  'counterfactual-model': 'Removal effects and Shapley by the attention model',
-  simulate: 'Budget replay',
-  'model-replay': 'Model-judged replay',
-};
-
 interface Props {
   status: AsyncStatus<RunResults, JobProgress>;
-  steps: PipelineStep[];
+  steps: readonly PipelineStep[];
   progress: RunProgress;
-  losses: LossPoint[];
-  backend: { name: string; detail?: string } | null;
+  losses: readonly LossPoint[];
+  backend: BackendInUse | null;
   canRun: boolean;
   onRun: () => void;
   onCancel: () => void;
@@ -76,8 +57,8 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
             const stepShare = st && st.total > 0 ? Math.min(1, st.done / st.total) : 0;
             return (
               <div className="step-row" key={s} data-testid={`progress-${s}`} data-share={stepShare.toFixed(4)}>
-                <span className="step-label">{STEP_LABELS[s]}</span>
-                <progress max={1} value={stepShare} aria-label={STEP_LABELS[s]} />
+                <span className="step-label">{stepLabel(s)}</span>
+                <progress max={1} value={stepShare} aria-label={stepLabel(s)} />
                 <span className="step-detail">{st?.detail ?? (stepShare >= 1 ? 'done' : '')}</span>
               </div>
             );
@@ -89,7 +70,7 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
   );
 }
 
-function LossChart({ losses }: { losses: LossPoint[] }) {
+function LossChart({ losses }: { losses: readonly LossPoint[] }) {
   const models = [...new Set(losses.map((l) => l.model))];
   const epochs = Math.max(...losses.map((l) => l.epoch));
   const data = Array.from({ length: epochs }, (_, i) => {
@@ -112,11 +93,11 @@ function LossChart({ losses }: { losses: LossPoint[] }) {
           <Tooltip formatter={(v) => Number(v).toFixed(4)} />
           <Legend verticalAlign="top" />
           {models.flatMap((m, i) => [
-            <Line key={`${m}-t`} dataKey={`${m} train`} stroke={SERIES_COLOURS[i + 2]} isAnimationActive={false} dot />,
+            <Line key={`${m}-t`} dataKey={`${m} train`} stroke={methodColour(m, i)} isAnimationActive={false} dot />,
             <Line
               key={`${m}-v`}
               dataKey={`${m} validation`}
-              stroke={SERIES_COLOURS[i + 2]}
+              stroke={methodColour(m, i)}
               strokeDasharray="5 4"
               isAnimationActive={false}
               dot

@@ -1,32 +1,33 @@
 import { useId, useState, type ReactNode } from 'react';
-import { bridge } from '../bridge';
-import type { PipelineSettings } from '../../shared/protocol';
-import type { Backend, Balancing, NeuralModelName } from '../../core/settings';
-import { DEFAULT_COUNTERFACTUAL, type CounterfactualSettings } from '../../core/pipeline-settings';
+import { NEURAL_MODELS, STEP_LABELS } from '../../core/methods';
+import {
+  DEFAULT_COUNTERFACTUAL,
+  type Backend,
+  type Balancing,
+  type CounterfactualSettings,
+  type RunSettings as Settings,
+} from '../../core/settings';
+import type { JobResult } from '../../shared/protocol';
 
 interface Props {
-  value: PipelineSettings;
+  value: Settings;
   disabled: boolean;
-  onChange: (next: PipelineSettings) => void;
+  onChange: (next: Settings) => void;
+  /** Deletes the trained models kept in this browser; resolves to how many there were. */
+  onForgetKeptModels: () => Promise<JobResult<number>>;
 }
 
-const MODEL_LABELS: Record<NeuralModelName, string> = {
-  logreg: 'Logistic regression',
-  lstm: 'LSTM',
-  attention: 'LSTM with attention',
-};
-
 /** The run's options with the article's defaults, each explained in one line. */
-export function RunSettings({ value, disabled, onChange }: Props) {
+export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: Props) {
   const id = useId();
   const [forgotten, setForgotten] = useState<string | null>(null);
   const forget = async () => {
     setForgotten('Deleting…');
-    const result = await bridge.forgetKeptModels();
+    const result = await onForgetKeptModels();
     setForgotten(result.ok ? `Deleted ${result.value} kept model${result.value === 1 ? '' : 's'}.` : result.error.message);
   };
-  const prepare = (patch: Partial<PipelineSettings['prepare']>) => onChange({ ...value, prepare: { ...value.prepare, ...patch } });
-  const train = (patch: Partial<PipelineSettings['train']>) => onChange({ ...value, train: { ...value.train, ...patch } });
+  const prepare = (patch: Partial<Settings['prepare']>) => onChange({ ...value, prepare: { ...value.prepare, ...patch } });
+  const train = (patch: Partial<Settings['train']>) => onChange({ ...value, train: { ...value.train, ...patch } });
   const campaigns = value.prepare.campaigns.kind === 'count' ? value.prepare.campaigns.count : '';
   const lstmEpochs = value.train.epochs.attention;
   const lstmBatch = value.train.batchSize.attention;
@@ -155,7 +156,7 @@ export function RunSettings({ value, disabled, onChange }: Props) {
       <div className="field setting">
         <span className="label">Models to train</span>
         <div className="checks">
-          {(Object.keys(MODEL_LABELS) as NeuralModelName[]).map((m) => (
+          {NEURAL_MODELS.map((m) => (
             <label key={m} className="check">
               <input
                 type="checkbox"
@@ -163,13 +164,13 @@ export function RunSettings({ value, disabled, onChange }: Props) {
                 checked={value.train.models.includes(m)}
                 onChange={(e) =>
                   train({
-                    models: (Object.keys(MODEL_LABELS) as NeuralModelName[]).filter((k) =>
+                    models: NEURAL_MODELS.filter((k) =>
                       k === m ? e.target.checked : value.train.models.includes(k),
                     ),
                   })
                 }
               />
-              {MODEL_LABELS[m]}
+              {STEP_LABELS[m]}
             </label>
           ))}
         </div>

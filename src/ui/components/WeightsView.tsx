@@ -12,11 +12,11 @@ import {
   YAxis,
   type YAxisTickContentProps,
 } from 'recharts';
+import { isTotalsMethod, methodColour, methodLabel, orderMethods } from '../../core/methods';
 import type { RunResults } from '../../shared/protocol';
 import { asShares, pearson, spearman } from '../../shared/stats';
 import { formatCount, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
-import { modelLabel as modelName, modelLabelColour as modelColour, orderModels, TOTAL_WEIGHT_MODELS } from './model-labels';
 
 const WINDOW = 15;
 /** Shown side by side until the user picks others: the article's three, plus the planted truth on demo data. */
@@ -33,7 +33,7 @@ export function WeightsView({ results }: { results: RunResults }) {
     if (results.truth) byModel.truth = results.truth;
     return byModel;
   }, [results]);
-  const available = useMemo(() => orderModels(Object.keys(all)), [all]);
+  const available = useMemo(() => orderMethods(Object.keys(all)), [all]);
   const [shown, setShown] = useState<string[]>(() => available.filter((m) => SHOWN_FIRST.includes(m)));
   const series = useMemo(
     () => available.filter((m) => shown.includes(m)).map((m) => ({ model: m, shares: asShares(ids, all[m]) })),
@@ -100,7 +100,7 @@ export function WeightsView({ results }: { results: RunResults }) {
                 checked={shown.includes(m)}
                 onChange={(e) => setShown(e.target.checked ? [...shown, m] : shown.filter((k) => k !== m))}
               />
-              {modelName(m)}
+              {methodLabel(m)}
             </label>
           ))}
         </fieldset>
@@ -111,7 +111,7 @@ export function WeightsView({ results }: { results: RunResults }) {
             {closest.map((c, i) => (
               <span key={c.model} data-model={c.model} data-value={c.rho}>
                 {i > 0 && ' · '}
-                {modelName(c.model)} {Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a'}
+                {methodLabel(c.model)} {Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a'}
               </span>
             ))}
           </p>
@@ -121,7 +121,7 @@ export function WeightsView({ results }: { results: RunResults }) {
             Sort by{' '}
             <select data-testid="weights-sort" value={sortKey} onChange={(e) => { setSortKey(e.target.value); setStart(0); }}>
               {series.map((s) => (
-                <option key={s.model} value={s.model}>{modelName(s.model)} weight</option>
+                <option key={s.model} value={s.model}>{methodLabel(s.model)} weight</option>
               ))}
               <option value="impressions">impressions</option>
               <option value="campaign">campaign id</option>
@@ -164,10 +164,10 @@ export function WeightsView({ results }: { results: RunResults }) {
                   );
                 }}
               />
-              <Tooltip formatter={(v, n) => [formatPercent(Number(v)), modelName(String(n))]} />
-              <Legend formatter={(v) => modelName(String(v))} />
+              <Tooltip formatter={(v, n) => [formatPercent(Number(v)), methodLabel(String(n))]} />
+              <Legend formatter={(v) => methodLabel(String(v))} />
               {series.map((s) => (
-                <Bar key={s.model} dataKey={s.model} fill={modelColour(s.model)} isAnimationActive={false} />
+                <Bar key={s.model} dataKey={s.model} fill={methodColour(s.model)} isAnimationActive={false} />
               ))}
             </BarChart>
           </ResponsiveContainer>
@@ -176,7 +176,7 @@ export function WeightsView({ results }: { results: RunResults }) {
       {points.length > 0 && x && y && (
         <figure className="chart">
           <figcaption>
-            {modelName(y.model)} against last-touch, one dot per campaign <ChartActions target={scatterRef} name="weights-scatter" />
+            {methodLabel(y.model)} against last-touch, one dot per campaign <ChartActions target={scatterRef} name="weights-scatter" />
           </figcaption>
           <p className="muted" data-testid="weights-correlation" data-value={correlation}>
             Correlation (Pearson): {Number.isFinite(correlation) ? correlation.toFixed(3) : 'not defined'}
@@ -186,9 +186,9 @@ export function WeightsView({ results }: { results: RunResults }) {
               <ScatterChart margin={{ top: 8, right: 24, bottom: 24, left: 8 }}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis type="number" dataKey="x" name="last-touch" tickFormatter={(v: number) => formatPercent(v)} label={{ value: 'last-touch share', position: 'insideBottom', offset: -12 }} />
-                <YAxis type="number" dataKey="y" name={modelName(y.model)} tickFormatter={(v: number) => formatPercent(v)} width={64} />
+                <YAxis type="number" dataKey="y" name={methodLabel(y.model)} tickFormatter={(v: number) => formatPercent(v)} width={64} />
                 <Tooltip formatter={(v) => formatPercent(Number(v))} />
-                <Scatter data={points} fill={modelColour(y.model)} isAnimationActive={false} />
+                <Scatter data={points} fill={methodColour(y.model)} isAnimationActive={false} />
               </ScatterChart>
             </ResponsiveContainer>
           </div>
@@ -215,7 +215,7 @@ function truthRanking(results: RunResults, models: readonly string[]): { model: 
       const w = results.weights[m] ?? {};
       const values = ids.map((id, i) => {
         const v = w[id] ?? 0;
-        return TOTAL_WEIGHT_MODELS.has(m) ? (results.impressions[i] > 0 ? v / results.impressions[i] : 0) : v;
+        return isTotalsMethod(m) ? (results.impressions[i] > 0 ? v / results.impressions[i] : 0) : v;
       });
       return { model: m, rho: spearman(values, target) };
     })

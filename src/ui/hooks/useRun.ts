@@ -1,0 +1,77 @@
+/**
+ * The run, its re-sweeps and recommendations, and the kept models: the only
+ * way components reach the worker for them. State lives in one reducer
+ * (../state/run-reducer.ts); this hook holds the AbortController and tags each
+ * run's messages with its id so a stale one is dropped there.
+ */
+import { useCallback, useEffect, useReducer, useRef, type Dispatch } from 'react';
+import type { RunSettings } from '../../core/settings';
+import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
+import type { JobResult } from '../../shared/protocol';
+import { bridge } from '../bridge';
+import { initialRunState, runReducer, type RunAction, type RunState } from '../state/run-reducer';
+
+export interface RunHandle {
+  state: RunState;
+  /** For the session hook, which opens saved results into the same state. */
+  dispatch: Dispatch<RunAction>;
+  setSettings: (settings: RunSettings) => void;
+  start: () => Promise<void>;
+  cancel: () => void;
+  /** A new log is coming: stop the run and clear its results. */
+  reset: () => void;
+  /** The pitch sweep again for another budget or unit; nothing retrains. */
+  resweep: (budget: number | undefined, unit: Sweep['unit']) => Promise<void>;
+  recommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
+  forgetKeptModels: () => Promise<JobResult<number>>;
+  dismissError: () => void;
+}
+
+export function useRun(): RunHandle {
+  const [state, dispatch] = useReducer(runReducer, undefined, () => initialRunState());
+  const abort = useRef<AbortController | null>(null);
+  const runs = useRef(0);
+
+  useEffect(() => () => abort.current?.abort(), []);
+
+  const start = async () => {
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    const runId = ++runs.current;
+    dispatch({ type: 'start', runId });
+    const result = await bridge.run(state.settings, {
+      signal: controller.signal,
+      onProgress: (progress) => dispatch({ type: 'progress', runId, progress }),
+      onLoss: (model, record) => dispatch({ type: 'loss', runId, model, record }),
+      onBackend: ({ name, detail }) => dispatch({ type: 'backend', runId, backend: { name, detail } }),
+    });
+    if (abort.current === controller) abort.current = null;
+    dispatch({ type: 'finished', runId, result });
+  };
+
+  const reset = useCallback(() => {
+    abort.current?.abort();
+    dispatch({ type: 'reset', runId: ++runs.current });
+  }, []);
+
+  const resweep = async (budget: number | undefined, unit: Sweep['unit']) => {
+    if (!state.results || state.results.fromSession) return;
+    dispatch({ type: 'sweep-started' });
+    const result = await bridge.resweep({ ...state.settings.simulate, budget, unit });
+    dispatch({ type: 'sweep-finished', result });
+  };
+
+  return {
+    state,
+    dispatch,
+    setSettings: useCallback((settings: RunSettings) => dispatch({ type: 'settings', settings }), []),
+    start,
+    cancel: useCallback(() => abort.current?.abort(), []),
+    reset,
+    resweep,
+    recommend: useCallback((options: RecommendationOptions) => bridge.recommend(options), []),
+    forgetKeptModels: useCallback(() => bridge.forgetKeptModels(), []),
+    dismissError: useCallback(() => dispatch({ type: 'dismiss-error' }), []),
+  };
+}
