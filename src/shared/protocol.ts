@@ -7,11 +7,12 @@
 import type { ColumnMapping, FilePreview } from '../core/ingest/types';
 import type { DataSummary } from '../core/summary-types';
 import type { SynthTruth } from '../core/synth/types';
-import type { EpochRecord } from '../core/models/train';
-import type { CounterfactualRun, PipelineSettings, Recommendation, RecommendationOptions } from '../core/pipeline';
+import { RUN_STEPS } from '../core/methods';
+import type { EpochRecord } from '../core/models/metrics';
 import type { PreparedData, WeightsByModel } from '../core/prepared';
-import type { SimulateSettings } from '../core/settings';
-import type { Sweep } from '../core/simulate';
+import type { CounterfactualRun } from '../core/run/context';
+import type { RunSettings, SimulateSettings } from '../core/settings';
+import type { Recommendation, RecommendationOptions, Sweep } from '../core/simulate';
 
 /** An error that crossed the worker boundary. `code` is the core's error code when there is one. */
 export interface WorkerError {
@@ -22,19 +23,8 @@ export interface WorkerError {
 
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: WorkerError };
 
-/** Steps of a whole run, in order; each gets its own progress bar. */
-export const PIPELINE_STEPS = [
-  'parse',
-  'prepare',
-  'position',
-  'counterfactual',
-  'logreg',
-  'lstm',
-  'attention',
-  'counterfactual-model',
-  'simulate',
-  'model-replay',
-] as const;
+/** Steps of a whole job, in order, each with its own progress bar: reading the file, then the run's own (core/methods.ts). */
+export const PIPELINE_STEPS = ['parse', ...RUN_STEPS] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
 
 /** Progress of one job: `done` of `total` in the step's own unit (bytes while parsing). */
@@ -46,13 +36,16 @@ export interface JobProgress {
   rows?: number;
   /** A short line to show next to the bar, e.g. "epoch 2 of 5". */
   detail?: string;
-  /** The tfjs backend, once training has started one. */
-  backend?: string;
-  /** Why that backend, in a line (e.g. "wasm (SIMD, single thread); passed over: ..."). */
-  backendDetail?: string;
 }
 
 export type ProgressListener = (progress: JobProgress) => void;
+
+/**
+ * Told when a run has started its tfjs backend (again after a fall-back):
+ * `name` as tfjs calls it, `detail` why that one in a line (e.g. "wasm (SIMD,
+ * single thread); passed over: ...").
+ */
+export type BackendListener = (backend: { name: string; detail?: string }) => void;
 
 /** What a successful load returns: the summary is small, the table stays in the worker. */
 export interface LoadedLog {
@@ -102,7 +95,7 @@ function firstLine(text: string): string {
 
 // -- A whole run (issue 5) ---------------------------------------------------------------------
 
-export type { CounterfactualRun, EpochRecord, PipelineSettings, Recommendation, RecommendationOptions, SimulateSettings, Sweep, WeightsByModel };
+export type { CounterfactualRun, EpochRecord, Recommendation, RecommendationOptions, RunSettings, SimulateSettings, Sweep, WeightsByModel };
 
 export type LossListener = (model: string, record: EpochRecord) => void;
 
@@ -118,7 +111,7 @@ export interface ModelScore {
 
 /** Everything the result views show; small and plain, so it also makes the saved session. */
 export interface RunResults {
-  settings: PipelineSettings;
+  settings: RunSettings;
   backend: string | null;
   stats: PreparedData['stats'];
   /** Prepared campaigns, in the replay's order. */

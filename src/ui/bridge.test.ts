@@ -1,13 +1,16 @@
 /**
  * The bridge against the real worker api over a MessageChannel: the same
- * comlink messaging as the browser's worker, in Node.
+ * comlink messaging as the browser's worker, in Node. What the api itself
+ * does is tested on both sides of comlink in src/worker/api.test.ts; these
+ * cases are the bridge's own: one job at a time, cancel by signal, listeners,
+ * restarts.
  */
 import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../core/models/backend';
 import { generateSynthetic } from '../core/synth/generate';
 import type { JobProgress } from '../shared/protocol';
-import { defaultRunSettings } from '../shared/run-settings';
+import { defaultRunSettings } from '../core/settings';
 import { createWorkerApi } from '../worker/api';
 import { AttributionBridge, WORKER_STOPPED_CODE, type WorkerLike, type WorkerRestart } from './bridge';
 
@@ -111,6 +114,27 @@ describe('AttributionBridge', () => {
     expect(steps).not.toContain('simulate');
     // 500 epochs would take minutes; the cancel lands within a batch or two.
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('passes the backend to onBackend, apart from progress and losses', async () => {
+    const bridge = inProcessBridge();
+    await bridge.loadFile(criteoFile(200), undefined);
+    const settings = defaultRunSettings();
+    settings.prepare.campaigns = { kind: 'all' };
+    settings.train.models = ['logreg'];
+    settings.train.epochs.logreg = 1;
+    const backends: { name: string; detail?: string }[] = [];
+    const progress: JobProgress[] = [];
+    let losses = 0;
+    const result = await bridge.run(settings, {
+      onProgress: (p) => progress.push(p),
+      onLoss: () => losses++,
+      onBackend: (b) => backends.push(b),
+    });
+    expect(result.ok && result.value.backend).toBe('cpu');
+    expect(backends).toEqual([{ name: 'cpu' }]);
+    expect(losses).toBeGreaterThan(0);
+    expect(progress.some((p) => 'backend' in p)).toBe(false);
   });
 
   it('runs jobs one at a time, in call order', async () => {

@@ -21,16 +21,17 @@ import type { WorkerApi } from '../worker/attribution.worker';
 import {
   CANCELLED,
   toWorkerError,
+  type BackendListener,
   type ColumnMapping,
   type JobResult,
   type LoadedLog,
   type LoadOutcome,
   type LossListener,
-  type PipelineSettings,
   type ProgressListener,
   type Recommendation,
   type RecommendationOptions,
   type RunResults,
+  type RunSettings,
   type SimulateSettings,
   type Sweep,
   type WorkerError,
@@ -39,6 +40,12 @@ import {
 export interface JobOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+}
+
+/** A run's listeners beside progress: each epoch's losses (the live curves) and each backend it starts. */
+export interface RunOptions extends JobOptions {
+  onLoss?: LossListener;
+  onBackend?: BackendListener;
 }
 
 /** What the bridge needs of a worker; tests hand in one end of a MessageChannel. */
@@ -132,14 +139,15 @@ export class AttributionBridge {
     return true;
   }
 
-  /** A whole run; `onLoss` gets each epoch's losses for the live curves. */
-  run(settings: PipelineSettings, options: JobOptions & { onLoss?: LossListener } = {}): Promise<JobResult<RunResults>> {
+  /** A whole run; `onLoss` gets each epoch's losses for the live curves, `onBackend` each backend it starts. */
+  run(settings: RunSettings, options: RunOptions = {}): Promise<JobResult<RunResults>> {
     return this.#run(options, async (api, jobId, onProgress) => {
-      const listener = options.onLoss;
+      // Like progress, these come over their own ports: once the job has settled, late ones are dropped.
       let live = true;
-      const onLoss = listener ? proxy<LossListener>((model, record) => live && listener(model, record)) : undefined;
+      const onLoss = liveProxy(options.onLoss, () => live);
+      const onBackend = liveProxy(options.onBackend, () => live);
       try {
-        return await api.run(jobId, settings, onProgress, onLoss);
+        return await api.run(jobId, settings, onProgress, onLoss, onBackend);
       } finally {
         live = false;
       }
@@ -288,9 +296,8 @@ export class AttributionBridge {
       // Progress comes over its own MessagePort, so a message can land after the job's result:
       // once the job has settled, late ones are dropped instead of putting the UI back to "running".
       let live = true;
-      const listener = options.onProgress;
       try {
-        const progress = listener ? proxy<ProgressListener>((p) => live && listener(p)) : undefined;
+        const progress = liveProxy(options.onProgress, () => live);
         return await Promise.race([call(api, jobId, progress), crash]);
       } catch (err) {
         return { ok: false, error: signal?.aborted ? CANCELLED : crashError(err) };
@@ -312,6 +319,11 @@ function loadInto(
   onProgress: ProgressListener | undefined,
 ): Promise<JobResult<LoadOutcome>> {
   return source.kind === 'demo' ? api.loadDemo(jobId, onProgress) : api.loadFile(jobId, source.file, source.mapping, onProgress);
+}
+
+/** A listener the worker can call over comlink, silent once `live` says the job has settled. */
+function liveProxy<A extends unknown[]>(listener: ((...args: A) => void) | undefined, live: () => boolean): ((...args: A) => void) | undefined {
+  return listener ? proxy((...args: A) => void (live() && listener(...args))) : undefined;
 }
 
 function crashError(err: unknown): WorkerError {

@@ -1,0 +1,74 @@
+/**
+ * Reading a log into the worker: ingest, the journeys grouped once, and the
+ * summary the UI shows. The grouping is kept with the table: every run
+ * prepares from it instead of grouping the same rows again.
+ */
+import { ingest, previewFile } from '../core/ingest';
+import type { ColumnMapping, IngestError, InputFile } from '../core/ingest/types';
+import { groupJourneys, type JourneyIndex } from '../core/journeys';
+import { summarize } from '../core/summary';
+import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../core/synth/generate';
+import type { SynthTruth } from '../core/synth/types';
+import type { EventTable } from '../core/table';
+import { CANCELLED, type JobResult, type LoadedLog, type LoadOutcome, type ProgressListener, type WorkerError } from '../shared/protocol';
+import { throttleProgress } from '../shared/throttle';
+
+export const DEMO_FILE_NAME = 'demo.tsv';
+
+/** What the worker keeps of a loaded log between calls. */
+export interface LoadedData {
+  table: EventTable;
+  /** The table's journeys, grouped once at load. */
+  journeys: JourneyIndex;
+  /** Present for the demo log. */
+  truth?: SynthTruth;
+}
+
+export type ReadOutcome = { kind: 'loaded'; data: LoadedData; log: LoadedLog } | Extract<LoadOutcome, { kind: 'needs-mapping' }>;
+
+export interface ReadOptions {
+  mapping?: ColumnMapping;
+  signal: AbortSignal;
+  onProgress?: ProgressListener;
+  truth?: SynthTruth;
+}
+
+/** Parses `file`; a log that is not Criteo's and has no mapping comes back with a preview to map its columns. */
+export async function readLog(file: InputFile, { mapping, signal, onProgress, truth }: ReadOptions): Promise<JobResult<ReadOutcome>> {
+  const report = onProgress ? throttleProgress(onProgress) : undefined;
+  const started = performance.now();
+  const result = await ingest(file, {
+    mapping,
+    signal,
+    onProgress: report ? (p) => report({ step: 'parse', done: p.bytesRead, total: p.totalBytes, rows: p.rows }) : undefined,
+  });
+  const elapsedMs = performance.now() - started;
+  if (!result.ok) {
+    if (result.error.code === 'needs-mapping') {
+      const preview = await previewFile(file);
+      if (!preview.ok) return { ok: false, error: fromIngestError(preview.error) };
+      return { ok: true, value: { kind: 'needs-mapping', preview: preview.preview, message: result.error.message } };
+    }
+    return { ok: false, error: fromIngestError(result.error) };
+  }
+  if (signal.aborted) return { ok: false, error: CANCELLED };
+  const table = result.table;
+  onProgress?.({ step: 'parse', done: file.size, total: file.size, rows: table.rowCount });
+  const journeys = groupJourneys(table);
+  return {
+    ok: true,
+    value: { kind: 'loaded', data: { table, journeys, truth }, log: { summary: summarize(table, journeys), elapsedMs, truth } },
+  };
+}
+
+/** The demo log as TSV text, so that loading it takes the same parser a dropped file takes. */
+export function makeDemoFile(): { file: File; truth: SynthTruth } {
+  const parts: string[] = [];
+  const truth = generateSynthetic(DEMO_SYNTH_OPTIONS, (text) => parts.push(text));
+  return { file: new File(parts, DEMO_FILE_NAME, { type: 'text/tab-separated-values' }), truth };
+}
+
+function fromIngestError(error: IngestError): WorkerError {
+  if (error.code === 'cancelled') return CANCELLED;
+  return { name: 'IngestError', message: error.message, code: error.code };
+}
