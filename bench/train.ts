@@ -22,7 +22,7 @@
  * are a random sample of the epoch, bucketed or not. `--batches 0` times a
  * whole epoch. Each configuration runs in its own process so that its peak
  * RSS is its own.
- * `--whole` instead trains every model as the app does (trainAll: default
+ * `--whole` instead trains every model as the app does (the run's training steps: default
  * epochs, validation, evaluation, attribution) and prints each model's time.
  */
 import { spawnSync } from 'node:child_process';
@@ -39,7 +39,9 @@ import { useBackend } from '../src/core/models/backend';
 import { activeLengths } from '../src/core/models/batches';
 import { splitRows } from '../src/core/models/inputs';
 import { plantedPrepared } from '../src/core/models/testing';
-import { trainAll, trainModel } from '../src/core/models/train';
+import { trainModel } from '../src/core/models/train';
+import { createRunContext, runSteps } from '../src/core/run';
+import { defaultRunSettings } from '../src/core/settings';
 
 const { values } = parseArgs({
   options: {
@@ -225,14 +227,22 @@ async function whole(): Promise<void> {
   let wallAt = performance.now();
   const lines: string[] = [];
   // Each model's figure runs from the previous model's last epoch, so it includes that model's evaluation and attribution.
-  const result = await trainAll(prepared, DEFAULT_TRAIN, {
-    onEpochEnd: (model, record) => {
-      if (record.epoch !== DEFAULT_TRAIN.epochs[model]) return;
-      lines.push(`| ${model} | ${record.epoch} | ${(cpuNow() - cpuAt).toFixed(1)} | ${((performance.now() - wallAt) / 1000).toFixed(1)} |`);
-      cpuAt = cpuNow();
-      wallAt = performance.now();
+  const ctx = createRunContext(
+    null,
+    defaultRunSettings(),
+    {
+      onEpoch: (model, record) => {
+        if (record.epoch !== DEFAULT_TRAIN.epochs[model]) return;
+        lines.push(`| ${model} | ${record.epoch} | ${(cpuNow() - cpuAt).toFixed(1)} | ${((performance.now() - wallAt) / 1000).toFixed(1)} |`);
+        cpuAt = cpuNow();
+        wallAt = performance.now();
+      },
     },
-  });
+    { prepared },
+  );
+  const outcome = await runSteps(ctx, DEFAULT_TRAIN.models);
+  if (!outcome.ok) throw new Error(outcome.error);
+  const result = ctx;
   console.log(`\nWhole training as in the app, ${values.data} data, ${backend}: ${splitRows(prepared, Split.Train).length} training journeys\n`);
   console.log('| model | epochs | CPU s | wall s |\n|---|---|---|---|\n' + lines.join('\n'));
   for (const [name, m] of Object.entries(result.metrics)) console.log(`${name}: held-out ROC-AUC ${m.auc.toFixed(3)}`);

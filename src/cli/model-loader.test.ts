@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from './command';
-import { checkModelFlag, findSavedModel, scorerTrainSettings } from './model-loader';
+import { scorerTrainSettings } from './flags';
+import { checkModelFlag, findSavedModel } from './model-loader';
 
 let dir: string;
 

@@ -7,44 +7,18 @@
  *   --model DIR             DIR/attention (what `train --save-model DIR` writes) or a folder holding model.json itself
  *   --epochs N --batch-size N --learning-rate R --patience K --drop-time-features --backend wasm|cpu
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { useBestNodeBackend } from '../core/models/backend';
 import { featureLayout } from '../core/models/inputs';
-import type { JourneyScorer } from '../core/models/scorer';
-import { createScorer, trainModel, type TrainedModel } from '../core/models/train';
+import { filesToArtifacts, modelFromArtifacts, type LoadResult } from '../core/models/io';
+import type { TrainedModel } from '../core/models/train';
 import type { PreparedData } from '../core/prepared';
-import type { TrainSettings } from '../core/settings';
-import { log, progressLogger } from './command';
-import { loadTable, type LoadResult } from './prepare-options';
-import { readSavedModel, TRAIN_OPTIONS, trainSettingsFromFlags } from './commands/train';
-import type { FlagValues } from './prepare-options';
-
-/** Spread into a command's `parseArgs` options. */
-export const MODEL_OPTIONS = {
-  model: { type: 'string' },
-  ...TRAIN_OPTIONS,
-} as const;
-
-export const MODEL_USAGE =
-  '[--model DIR] [--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu]';
-
-/** The model trained when no --model is given: the article's attention model. */
-const TRAINED_MODEL = 'attention';
-
-/**
- * Settings for training the attention model from the train command's flags.
- * `--models` belongs to the calling command (attribution models), so it is
- * never read here. Throws UsageError on a bad flag, before any data is read.
- */
-export function scorerTrainSettings(values: FlagValues, seed: number): TrainSettings {
-  const flags: Record<string, string | boolean | undefined> = { models: TRAINED_MODEL };
-  for (const name of Object.keys(MODEL_OPTIONS)) {
-    const v = values[name];
-    if (name !== 'model' && (typeof v === 'string' || typeof v === 'boolean')) flags[name] = v;
-  }
-  return trainSettingsFromFlags(flags, seed);
-}
+import type { RunCallbacks } from '../core/run';
+import { useBestNodeBackend } from '../core/models/backend';
+import type { Backend, NeuralModelName } from '../core/settings';
+import { log } from './command';
+import { TRAINED_MODEL } from './flags';
+import { loadTable, type LoadResult as TableResult } from './run';
 
 async function hasFile(path: string): Promise<boolean> {
   try {
@@ -73,7 +47,7 @@ export async function checkModelFlag(dir: string | undefined): Promise<{ ok: tru
  * Reads the log, but first checks the --model folder when a model will be
  * needed, so that a wrong folder fails in a second rather than after a long read.
  */
-export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean): Promise<LoadResult> {
+export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean): Promise<TableResult> {
   if (needsModel) {
     const modelFlag = await checkModelFlag(modelDir);
     if (!modelFlag.ok) return modelFlag;
@@ -103,49 +77,52 @@ export function checkModelFits(model: TrainedModel, prepared: PreparedData): { o
   return { ok: true };
 }
 
-export type ScorerResult =
-  | { ok: true; scorer: JourneyScorer; model: TrainedModel; source: 'loaded' | 'trained'; backend: string }
-  | { ok: false; error: string };
+/** Reads a model saved by --save-model (DIR/<model>/model.json and weights.bin). */
+export async function readSavedModel(dir: string): Promise<LoadResult> {
+  let json: string;
+  let weights: Uint8Array;
+  try {
+    json = await readFile(join(dir, 'model.json'), 'utf8');
+    weights = new Uint8Array(await readFile(join(dir, 'weights.bin')));
+  } catch {
+    return { ok: false, error: `No saved model in ${dir} (model.json and weights.bin).` };
+  }
+  const parsed = filesToArtifacts(json, weights);
+  return parsed.ok ? modelFromArtifacts(parsed.artifacts) : parsed;
+}
 
 /**
- * The scorer for counterfactual journeys: from `--model DIR` when given,
- * else an attention model trained now on `prepared` with `settings`.
- * The caller disposes `model` when done.
+ * The sequence model in `--model DIR`, read before the log so that a wrong
+ * folder fails at once; `provide` hands it to the run once the journeys are
+ * prepared, if it fits them (else the run stops with the reason).
  */
-export async function sequenceScorer(prepared: PreparedData, modelDir: string | undefined, settings: TrainSettings): Promise<ScorerResult> {
-  const backend = await useBestNodeBackend(settings.backend);
-  if (!backend.ok) return backend;
-  let model: TrainedModel;
-  let source: 'loaded' | 'trained';
-  if (modelDir !== undefined) {
-    const found = await findSavedModel(modelDir);
-    if (!found.ok) return found;
-    const loaded = await readSavedModel(found.dir);
-    if (!loaded.ok) return { ok: false, error: `${found.dir}: ${loaded.error}` };
-    const fits = checkModelFits(loaded.model, prepared);
-    if (!fits.ok) {
-      loaded.model.dispose();
-      return fits;
-    }
-    model = loaded.model;
-    source = 'loaded';
-    log(`scoring journeys with the ${model.name} model saved in ${found.dir} (${backend.backend} backend)`);
-  } else {
-    const epochs = settings.epochs[TRAINED_MODEL];
-    log(
-      `no --model given: training the ${TRAINED_MODEL} model first (${epochs} epoch${epochs === 1 ? '' : 's'}, ` +
-        `${backend.backend} backend); save one with train --save-model DIR to skip this`,
-    );
-    const progress = new Map<number, (done: number, total: number) => void>();
-    model = await trainModel(prepared, TRAINED_MODEL, settings, {
-      onBatchEnd: (p) => {
-        if (!progress.has(p.epoch)) progress.set(p.epoch, progressLogger(`training ${p.model} epoch ${p.epoch}/${p.epochs}`));
-        progress.get(p.epoch)!(p.batch, p.batches);
-      },
-      onEpochEnd: (name, r) =>
-        log(`${name} epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}, validation loss ${r.validationLoss.toFixed(4)} (${r.seconds.toFixed(1)} s)`),
-    });
-    source = 'trained';
-  }
-  return { ok: true, scorer: createScorer(model), model, source, backend: backend.backend };
+export async function savedModelProvider(
+  modelDir: string,
+  backend?: Backend,
+): Promise<{ ok: true; name: NeuralModelName; dir: string; provide: NonNullable<RunCallbacks['provideModel']> } | { ok: false; error: string }> {
+  const found = await findSavedModel(modelDir);
+  if (!found.ok) return found;
+  // Reading the weights makes tensors, so the backend starts first.
+  const started = await useBestNodeBackend(backend);
+  if (!started.ok) return started;
+  const loaded = await readSavedModel(found.dir);
+  if (!loaded.ok) return { ok: false, error: `${found.dir}: ${loaded.error}` };
+  const model = loaded.model;
+  let handed = false;
+  return {
+    ok: true,
+    name: model.name,
+    dir: found.dir,
+    provide: async (name, prepared) => {
+      if (name !== model.name || handed) return null;
+      const fits = checkModelFits(model, prepared);
+      if (!fits.ok) {
+        model.dispose();
+        return fits.error;
+      }
+      handed = true;
+      log(`scoring journeys with the ${model.name} model saved in ${found.dir}`);
+      return model;
+    },
+  };
 }

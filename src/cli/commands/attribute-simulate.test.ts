@@ -13,9 +13,14 @@ import { DEFAULT_PREPARE, POSITION_MODELS } from '../../core/settings';
 import { replayInput, sweepPitches } from '../../core/simulate';
 import { generateSynthetic } from '../../core/synth/generate';
 import { parseWeightsCsv } from '../../core/weights';
-import { attributeCommand, parseModels } from './attribute';
-import { parsePitches, simulateCommand } from './simulate';
-import { readSavedModel, trainCommand } from './train';
+import { ATTRIBUTION_METHODS } from '../../core/methods';
+import { parseMethodList, parsePitches } from '../flags';
+import { readSavedModel } from '../model-loader';
+import { attributeCommand } from './attribute';
+import { simulateCommand } from './simulate';
+import { trainCommand } from './train';
+
+const parseModels = (text: string | undefined) => parseMethodList(text, ATTRIBUTION_METHODS, POSITION_MODELS);
 
 let dir: string;
 let log: string;

@@ -9,14 +9,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { modelReplay, type ModelReplay } from '../../core/counterfactual';
-import type { WeightsByModel } from '../../core/prepared';
-import { replayInput, sweepPitches, UNIFORM_MODEL, type ReplayScope } from '../../core/simulate';
-import { DEFAULT_PITCHES, type SimulateSettings } from '../../core/settings';
+import type { RunStep } from '../../core/methods';
+import type { ReplayScope } from '../../core/simulate';
+import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
-import { log, parseArgs, printJson, progressLogger, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { loadTableForModel, MODEL_OPTIONS, MODEL_USAGE, scorerTrainSettings, sequenceScorer } from '../model-loader';
-import { PREPARE_OPTIONS, PREPARE_USAGE, prepareForCli, prepareSettingsFromFlags } from '../prepare-options';
+import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
+import { MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
+import { loadTableForModel, savedModelProvider } from '../model-loader';
+import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
@@ -24,14 +24,6 @@ const USAGE =
 
 /** How a budget is judged: the article's rule alone, or also a sequence model's expected conversions. */
 export type ReplayJudge = 'article' | 'model';
-
-export function parsePitches(text: string | undefined): number[] {
-  if (text === undefined) return [...DEFAULT_PITCHES];
-  const pitches = text.split(',').map((s) => s.trim());
-  const bad = pitches.find((p) => p === '' || !Number.isFinite(Number(p)) || Number(p) < 0);
-  if (bad !== undefined) throw new UsageError(`--pitches takes numbers of 0 or more separated by commas; got "${text}".`);
-  return pitches.map(Number);
-}
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -50,24 +42,24 @@ async function run(args: string[]): Promise<number> {
     strict: true,
   });
   if (positionals.length !== 1 || !values.weights) throw new UsageError(USAGE);
-  const settings: SimulateSettings = {
+  const simulate: SimulateSettings = {
     pitches: parsePitches(values.pitches),
     unit: values.cost ? 'money' : 'impressions',
   };
   if (values.budget !== undefined) {
     const b = Number(values.budget);
     if (!(Number.isFinite(b) && b > 0)) throw new UsageError(`--budget must be a positive number; got "${values.budget}".`);
-    settings.budget = b;
+    simulate.budget = b;
   }
   const scope = (values.journeys ?? 'all') as ReplayScope;
   if (scope !== 'all' && scope !== 'test') throw new UsageError('--journeys takes "all" or "test".');
   const judge = (values.replay ?? 'article') as ReplayJudge;
   if (judge !== 'article' && judge !== 'model') throw new UsageError('--replay takes "article" or "model".');
   // The core's model replay refuses pitch 0; its equal budgets are the uniform rows anyway.
-  if (judge === 'model' && settings.pitches.some((p) => p === 0)) throw new UsageError('--replay model needs pitches above 0.');
+  if (judge === 'model' && simulate.pitches.some((p) => p === 0)) throw new UsageError('--replay model needs pitches above 0.');
   const flags = prepareSettingsFromFlags(values);
   if (!flags.ok) throw new UsageError(flags.error);
-  const trainSettings = judge === 'model' ? scorerTrainSettings(values, flags.settings.seed) : null;
+  const train = judge === 'model' ? scorerTrainSettings(values, flags.settings.seed) : null;
   if (judge === 'article' && values.model !== undefined) log('--model is only read by --replay model; ignored.');
 
   let weightsText: string;
@@ -83,69 +75,60 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
 
-  const loaded = await loadTableForModel(positionals[0], values.model, trainSettings !== null);
+  const saved = train && values.model !== undefined ? await savedModelProvider(values.model, train?.backend) : null;
+  if (saved && !saved.ok) {
+    log(saved.error);
+    return 1;
+  }
+  const loaded = await loadTableForModel(positionals[0], values.model, train !== null);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  if (settings.unit === 'money' && !loaded.table.hasCost) {
+  if (simulate.unit === 'money' && !loaded.table.hasCost) {
     log('--cost needs a cost column, and this log has none.');
     return 1;
   }
-  // Only the model's replay reads the sequences.
-  const prepared = prepareForCli(loaded.table, flags.settings, { features: judge === 'model' });
-  const sweep = sweepPitches(replayInput(prepared, scope), parsed.weights, settings, progressLogger('replaying'));
-  if (!sweep.ok) {
-    log(sweep.error);
+  const scorerName = saved?.ok ? saved.name : TRAINED_MODEL;
+  const defaults = defaultRunSettings();
+  const settings: RunSettings = {
+    ...defaults,
+    prepare: flags.settings,
+    train: train ? { ...train, models: [scorerName] } : { ...defaults.train, models: [] },
+    simulate,
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL, modelReplay: true, maxJourneys: Infinity, journeys: scope },
+  };
+  const steps: RunStep[] = ['prepare', 'simulate', ...(train ? [scorerName, 'model-replay' as const] : [])];
+  const result = await runCliSteps(
+    loaded.table,
+    settings,
+    steps,
+    // Only the model's replay reads the sequences.
+    { weights: parsed.weights, replayScope: scope, replayFullBudget: true, features: train !== null, methods: [] },
+    saved?.ok ? { provideModel: saved.provide } : {},
+  );
+  if (!result.ok) {
+    log(result.error);
     return 1;
   }
-  for (const m of sweep.models) {
-    if (m.missingCampaigns > 0) log(`${m.model}: ${m.missingCampaigns} replayed campaigns have no weight and get 0.`);
-    if (m.clippedCampaigns > 0) log(`${m.model}: ${m.clippedCampaigns} negative weights were set to 0.`);
+  const { ctx } = result;
+  for (const m of ctx.models) m.dispose();
+  const sweep = ctx.sweep!;
+  const results = sweep.models.flatMap((m) => m.results.map((r) => ({ model: m.model, pitch: r.pitch, conversions: r.conversions, spent: r.spent })));
+  const replayed = ctx.counterfactual.modelReplay;
+  if (train && !replayed) {
+    log('The model-judged replay did not run.');
+    return 1;
   }
-
-  const results = sweep.models.flatMap((m) =>
-    m.results.map((r) => ({ model: m.model, pitch: r.pitch, conversions: r.conversions, spent: r.spent })),
-  );
-
-  let judged: { scorer: string; source: string; baseline: number; journeys: number; notes: string[] } | null = null;
-  let rows: (typeof results[number] & { expectedConversions?: number })[] = results;
-  if (trainSettings) {
-    const got = await sequenceScorer(prepared, values.model, trainSettings);
-    if (!got.ok) {
-      log(got.error);
-      return 1;
-    }
-    // The same models as the article's sweep, uniform included, on the same budget.
-    const uniform: Record<string, number> = Object.fromEntries(prepared.campaignIds.map((id) => [id, 1]));
-    const replayWeights: WeightsByModel = {
-      ...Object.fromEntries(Object.entries(parsed.weights).filter(([name]) => name !== UNIFORM_MODEL)),
-      [UNIFORM_MODEL]: uniform,
-    };
-    let byModel: ModelReplay['byModel'];
-    try {
-      const r = await modelReplay(prepared, got.scorer, replayWeights, {
-        pitches: settings.pitches,
-        budget: sweep.budget,
-        unit: settings.unit,
-        subset: scope,
-        onProgress: progressLogger('model replay'),
-      });
-      if (!r.ok) {
-        log(r.error);
-        return 1;
-      }
-      for (const note of r.notes) log(`model replay: ${note}`);
-      judged = { scorer: r.scorer, source: got.source, baseline: r.baseline, journeys: r.journeys, notes: r.notes };
-      byModel = r.byModel;
-    } finally {
-      got.model.dispose();
-    }
-    rows = results.map((row) => {
-      const point = byModel[row.model]?.find((p) => p.pitch === row.pitch);
-      return { ...row, expectedConversions: point ? point.expectedConversions : Number.NaN };
-    });
-  }
+  const rows: (typeof results[number] & { expectedConversions?: number })[] = replayed
+    ? results.map((row) => {
+        const point = replayed.byModel[row.model]?.find((p) => p.pitch === row.pitch);
+        return { ...row, expectedConversions: point ? point.expectedConversions : Number.NaN };
+      })
+    : results;
+  const judged = replayed
+    ? { scorer: replayed.scorer, source: saved ? 'loaded' : 'trained', baseline: replayed.baseline, journeys: replayed.journeys, notes: replayed.notes }
+    : null;
 
   printJson({
     budget: sweep.budget,
@@ -159,7 +142,7 @@ async function run(args: string[]): Promise<number> {
     replay: judge,
     // Expected conversions when every replayed impression is bought, and which model judged.
     ...(judged ? { modelReplay: judged } : {}),
-    settings: prepared.settings,
+    settings: ctx.prepared!.settings,
   });
   return 0;
 }

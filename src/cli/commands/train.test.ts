@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../command';
-import { parseNeuralModels, trainSettingsFromFlags } from './train';
+import { DEFAULT_TRAIN, NEURAL_MODELS } from '../../core/settings';
+import { parseMethodList, trainSettingsFromFlags } from '../flags';
+
+const parseNeuralModels = (text: string | undefined) => parseMethodList(text, NEURAL_MODELS, DEFAULT_TRAIN.models);
 
 describe('train command flags', () => {
   it.each([

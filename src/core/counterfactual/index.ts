@@ -3,6 +3,7 @@ export { markovAttribution, type MarkovAttribution, type MarkovOptions, type Mar
 export { modelRemovalEffects, type CampaignRemoval, type CounterfactualOptions, type ModelRemovalResult } from './removal';
 export {
   countingShapley,
+  DEFAULT_PERMUTATIONS,
   shapleyAttribution,
   type CampaignShapley,
   type CountingShapleyResult,

@@ -27,6 +27,9 @@ import {
 } from './journey-batch';
 import type { CounterfactualOptions } from './removal';
 
+/** Orderings sampled per journey with more distinct campaigns than `exactUpTo`, unless told. */
+export const DEFAULT_PERMUTATIONS = 200;
+
 export interface ShapleyOptions extends CounterfactualOptions {
   /** Journeys with up to this many distinct campaigns get exact values; 6 unless told (64 coalitions). */
   exactUpTo?: number;
@@ -100,7 +103,7 @@ export async function shapleyAttribution(
   const steps = seq.steps;
   const campaignCount = data.campaignIds.length;
   const exactUpTo = Math.min(20, Math.max(0, Math.floor(options.exactUpTo ?? 6)));
-  const permutations = Math.max(2, Math.floor(options.permutations ?? 200));
+  const permutations = Math.max(2, Math.floor(options.permutations ?? DEFAULT_PERMUTATIONS));
   const rootRng = createRng(options.seed ?? 42).fork('shapley');
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
 

@@ -451,29 +451,3 @@ export function createScorer(model: TrainedModel, chunk = 512): JourneyScorer {
     },
   };
 }
-
-export interface TrainAllResult {
-  models: TrainedModel[];
-  metrics: Record<string, ClassificationMetrics & { history: EpochRecord[]; seconds: number; backend: string }>;
-  attributions: ModelAttribution[];
-}
-
-/** Trains every model in settings.models in turn, then evaluates it and reads its weights. */
-export async function trainAll(prepared: PreparedData, settings: TrainSettings, callbacks: TrainCallbacks = {}, options: TrainOptions = {}): Promise<TrainAllResult> {
-  const models: TrainedModel[] = [];
-  const result: TrainAllResult = { models, metrics: {}, attributions: [] };
-  try {
-    for (const name of settings.models) {
-      const started = Date.now();
-      const model = await trainModel(prepared, name, settings, callbacks, options);
-      models.push(model);
-      const metrics = await evaluateModel(model, prepared);
-      result.metrics[name] = { ...metrics, history: model.history, seconds: (Date.now() - started) / 1000, backend: model.backend };
-      result.attributions.push(...(await attributionWeights(model, prepared)));
-    }
-  } catch (err) {
-    for (const m of models) m.dispose();
-    throw err;
-  }
-  return result;
-}

@@ -49,6 +49,8 @@ export interface RunOptions {
   features?: boolean;
   /** A journey grouping of the same table computed at load, so a run does not group again. */
   journeys?: JourneyIndex;
+  /** Journeys prepared elsewhere: the run skips the prepare step and starts from these. */
+  prepared?: PreparedData;
 }
 
 export type ModelMetrics = ClassificationMetrics & { history: EpochRecord[]; seconds: number; backend: string };
@@ -62,7 +64,8 @@ export interface CounterfactualRun {
 }
 
 export interface RunContext {
-  readonly table: EventTable;
+  /** Null when the run starts from journeys prepared elsewhere (options.prepared). */
+  readonly table: EventTable | null;
   readonly settings: RunSettings;
   readonly callbacks: RunCallbacks;
   readonly options: RunOptions;
@@ -87,12 +90,13 @@ export interface RunContext {
   timings: Partial<Record<RunStep, number>>;
 }
 
-export function createRunContext(table: EventTable, settings: RunSettings, callbacks: RunCallbacks = {}, options: RunOptions = {}): RunContext {
+export function createRunContext(table: EventTable | null, settings: RunSettings, callbacks: RunCallbacks = {}, options: RunOptions = {}): RunContext {
   return {
     table,
     settings,
     callbacks,
     options,
+    prepared: options.prepared,
     positions: [],
     weights: {},
     details: {},

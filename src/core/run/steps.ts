@@ -51,7 +51,9 @@ export function checkRunSettings(ctx: RunContext): void {
 }
 
 const prepare: Step = {
+  skip: (ctx) => (ctx.prepared ? 'prepared before the run' : null),
   run(ctx, progress) {
+    if (!ctx.table) throw new Error('A run without prepared journeys needs a table.');
     const needsFeatures = ctx.options.features ?? true;
     const prepared = prepareJourneys(ctx.table, ctx.settings.prepare, (p) => progress(p.done, p.total, p.stage), {
       features: needsFeatures,
@@ -140,7 +142,7 @@ async function ensureBackend(ctx: RunContext): Promise<void> {
 /** The kept model for this run when the store has one that fits; a failing store only adds a note. */
 async function keptModel(ctx: RunContext, name: NeuralModelName, key: string): Promise<{ model: TrainedModel; trainedAt: string } | null> {
   const store = ctx.callbacks.modelStore;
-  if (!store) return null;
+  if (!store || !ctx.table) return null;
   try {
     const found = await store.load(key);
     if (!found) return null;
@@ -161,8 +163,9 @@ async function obtainModel(ctx: RunContext, name: NeuralModelName, progress: Ste
   const provided = await ctx.callbacks.provideModel?.(name, prepared);
   if (typeof provided === 'string') throw new RunError(provided);
   if (provided) return { model: provided, kept: true };
-  const store = ctx.callbacks.modelStore;
-  const key = store ? modelKey(ctx.table, prepared.settings, ctx.settings.train, name) : '';
+  // Kept models are keyed by the table they came from; journeys prepared elsewhere have none.
+  const store = ctx.table ? ctx.callbacks.modelStore : undefined;
+  const key = store && ctx.table ? modelKey(ctx.table, prepared.settings, ctx.settings.train, name) : '';
   const kept = await keptModel(ctx, name, key);
   if (kept) {
     ctx.notes.push(`${name}: reused the model kept in this browser (trained ${kept.trainedAt}).`);
@@ -190,8 +193,9 @@ function neural(name: NeuralModelName): Step {
     skip: (ctx) => (ctx.settings.train.models.includes(name) ? null : 'not chosen'),
     async run(ctx, progress) {
       const epochs = ctx.settings.train.epochs[name];
-      progress(0, epochs, `epoch 1 of ${epochs}`);
+      // The backend starts (and is told) before the first progress of the model, as the page shows it.
       await ensureBackend(ctx);
+      progress(0, epochs, `epoch 1 of ${epochs}`);
       if (ctx.callbacks.signal?.aborted) throw abortError();
       const began = Date.now();
       const prepared = preparedOf(ctx);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PREPARE } from '../core/settings';
-import { parseCampaignSampling, prepareSettingsFromFlags } from './prepare-options';
+import { parseCampaignSampling, prepareSettingsFromFlags } from './flags';
 
 describe('preparation flags', () => {
   it.each([

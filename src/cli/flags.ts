@@ -1,0 +1,199 @@
+/**
+ * Every command-line flag the commands share, parsed in one place: the
+ * preparation, the training, the model that judges counterfactuals, method
+ * lists, pitches and the weights file's format. Usage mistakes throw
+ * UsageError (exit 2) or come back as `{ok: false}` with one line to print.
+ *
+ *   --campaigns N|F|all     campaigns kept at random: a count, a share (0 < F < 1), or all
+ *   --min-touchpoints K     drop journeys with fewer touchpoints
+ *   --max-touchpoints N     pad or cut sequences to N touchpoints
+ *   --keep first|last       which touchpoints a cut keeps
+ *   --balance events|journeys|none
+ *   --test-share S --validation-share S --min-category-count K --seed S
+ *   --epochs N --batch-size N --learning-rate R --patience K --drop-time-features --backend wasm|cpu
+ *   --model DIR             a model saved by `train --save-model DIR`
+ */
+import { checkPrepareSettings } from '../core/prepare';
+import { DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, NEURAL_MODELS, type Backend, type CampaignSampling, type NeuralModelName, type PrepareSettings, type TrainSettings } from '../core/settings';
+import type { WeightsFormat } from '../core/weights';
+import { UsageError } from './command';
+
+/** Spread into a command's `parseArgs` options. */
+export const PREPARE_OPTIONS = {
+  campaigns: { type: 'string' },
+  'min-touchpoints': { type: 'string' },
+  'max-touchpoints': { type: 'string' },
+  keep: { type: 'string' },
+  balance: { type: 'string' },
+  'test-share': { type: 'string' },
+  'validation-share': { type: 'string' },
+  'min-category-count': { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+export const PREPARE_USAGE =
+  '[--campaigns N|F|all] [--min-touchpoints K] [--max-touchpoints N] [--keep first|last] ' +
+  '[--balance events|journeys|none] [--test-share S] [--validation-share S] [--min-category-count K] [--seed S]';
+
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type PrepareFlags = { ok: true; settings: PrepareSettings } | { ok: false; error: string };
+
+export function parseCampaignSampling(text: string): CampaignSampling | null {
+  if (text.trim().toLowerCase() === 'all') return { kind: 'all' };
+  if (text.trim() === '') return null;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) return null;
+  if (Number.isInteger(n)) return { kind: 'count', count: n };
+  return n < 1 ? { kind: 'fraction', fraction: n } : null;
+}
+
+function numberFlag(values: FlagValues, name: string): number | string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? n : `--${name} must be a number, got "${String(v)}".`;
+}
+
+/** Preparation settings from flags, over `base` (the defaults); checked for ranges. */
+export function prepareSettingsFromFlags(values: FlagValues, base: PrepareSettings = DEFAULT_PREPARE): PrepareFlags {
+  const settings: PrepareSettings = { ...base };
+  if (values.campaigns !== undefined) {
+    const sampling = parseCampaignSampling(String(values.campaigns));
+    if (!sampling) {
+      return { ok: false, error: `--campaigns takes a count, a share between 0 and 1, or "all"; got "${String(values.campaigns)}".` };
+    }
+    settings.campaigns = sampling;
+  }
+  const numeric: [string, 'minTouchpoints' | 'maxTouchpoints' | 'testShare' | 'validationShare' | 'minCategoryCount' | 'seed'][] = [
+    ['min-touchpoints', 'minTouchpoints'],
+    ['max-touchpoints', 'maxTouchpoints'],
+    ['test-share', 'testShare'],
+    ['validation-share', 'validationShare'],
+    ['min-category-count', 'minCategoryCount'],
+    ['seed', 'seed'],
+  ];
+  for (const [flag, key] of numeric) {
+    const n = numberFlag(values, flag);
+    if (typeof n === 'string') return { ok: false, error: n };
+    if (n !== undefined) settings[key] = n;
+  }
+  if (values.keep !== undefined) {
+    if (values.keep !== 'first' && values.keep !== 'last') return { ok: false, error: `--keep takes "first" or "last".` };
+    settings.keep = values.keep;
+  }
+  if (values.balance !== undefined) {
+    if (values.balance !== 'events' && values.balance !== 'journeys' && values.balance !== 'none') {
+      return { ok: false, error: `--balance takes "events", "journeys" or "none".` };
+    }
+    settings.balance = values.balance;
+  }
+  const check = checkPrepareSettings(settings);
+  return check.ok ? { ok: true, settings } : check;
+}
+
+/** A whole-number flag within [min, max]; undefined when absent. */
+export function intFlag(value: string | undefined, flag: string, min: number, max = Infinity): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `of at least ${min}`;
+    throw new UsageError(`--${flag} must be a whole number ${range}, got "${value}".`);
+  }
+  return n;
+}
+
+/** The methods named in a comma-separated --models list, each once, in the order given; `fallback` when absent. */
+export function parseMethodList<T extends string>(text: string | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (text === undefined) return [...fallback];
+  const names = [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const unknown = names.find((n) => !(allowed as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new UsageError(`Unknown model "${unknown}"; choose from ${allowed.join(', ')}.`);
+  if (names.length === 0) throw new UsageError(`--models needs at least one of ${allowed.join(', ')}.`);
+  return names as T[];
+}
+
+/** A weights file is written as CSV when its name ends in .csv, else as JSON. */
+export function outputFormat(path: string): WeightsFormat {
+  return path.toLowerCase().endsWith('.csv') ? 'csv' : 'json';
+}
+
+export function parsePitches(text: string | undefined): number[] {
+  if (text === undefined) return [...DEFAULT_PITCHES];
+  const pitches = text.split(',').map((s) => s.trim());
+  const bad = pitches.find((p) => p === '' || !Number.isFinite(Number(p)) || Number(p) < 0);
+  if (bad !== undefined) throw new UsageError(`--pitches takes numbers of 0 or more separated by commas; got "${text}".`);
+  return pitches.map(Number);
+}
+
+const NODE_BACKENDS: readonly Backend[] = ['wasm', 'cpu'];
+
+/** The training flags read by trainSettingsFromFlags; spread into a command's `parseArgs` options. */
+export const TRAIN_OPTIONS = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  patience: { type: 'string' },
+  'drop-time-features': { type: 'boolean' },
+  backend: { type: 'string' },
+} as const;
+
+/** Training settings from flags over DEFAULT_TRAIN; --epochs and --batch-size apply to every model. */
+export function trainSettingsFromFlags(values: Record<string, string | boolean | undefined>, seed: number): TrainSettings {
+  const settings: TrainSettings = {
+    ...DEFAULT_TRAIN,
+    epochs: { ...DEFAULT_TRAIN.epochs },
+    batchSize: { ...DEFAULT_TRAIN.batchSize },
+    models: parseMethodList(values.models as string | undefined, NEURAL_MODELS, DEFAULT_TRAIN.models),
+    seed,
+  };
+  const epochs = intFlag(values.epochs as string | undefined, 'epochs', 1);
+  const batch = intFlag(values['batch-size'] as string | undefined, 'batch-size', 1);
+  for (const m of NEURAL_MODELS) {
+    if (epochs !== undefined) settings.epochs[m] = epochs;
+    if (batch !== undefined) settings.batchSize[m] = batch;
+  }
+  if (values['learning-rate'] !== undefined) {
+    const r = Number(values['learning-rate']);
+    if (!(r > 0 && Number.isFinite(r))) throw new UsageError(`--learning-rate must be a positive number, got "${String(values['learning-rate'])}".`);
+    settings.learningRate = r;
+  }
+  if (values.patience !== undefined) {
+    const p = Number(values.patience);
+    if (!Number.isInteger(p) || p < 0) throw new UsageError(`--patience must be a whole number (0 = off), got "${String(values.patience)}".`);
+    settings.earlyStoppingPatience = p;
+  }
+  settings.dropTimeFeatures = values['drop-time-features'] === true;
+  if (values.backend !== undefined) {
+    if (!(NODE_BACKENDS as readonly string[]).includes(String(values.backend))) {
+      throw new UsageError(`--backend takes ${NODE_BACKENDS.join(' or ')} on the command line (GPU backends run in the browser).`);
+    }
+    settings.backend = values.backend as Backend;
+  }
+  return settings;
+}
+
+/** Flags of the model that judges counterfactual journeys; spread into a command's `parseArgs` options. */
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  ...TRAIN_OPTIONS,
+} as const;
+
+export const MODEL_USAGE =
+  '[--model DIR] [--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu]';
+
+/** The model trained when no --model is given: the article's attention model. */
+export const TRAINED_MODEL: NeuralModelName = 'attention';
+
+/**
+ * Settings for training the attention model from the train command's flags.
+ * `--models` belongs to the calling command (attribution models), so it is
+ * never read here. Throws UsageError on a bad flag, before any data is read.
+ */
+export function scorerTrainSettings(values: FlagValues, seed: number): TrainSettings {
+  const flags: Record<string, string | boolean | undefined> = { models: TRAINED_MODEL };
+  for (const name of Object.keys(MODEL_OPTIONS)) {
+    const v = values[name];
+    if (name !== 'model' && (typeof v === 'string' || typeof v === 'boolean')) flags[name] = v;
+  }
+  return trainSettingsFromFlags(flags, seed);
+}
