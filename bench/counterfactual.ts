@@ -145,7 +145,7 @@ const table = (cells: (string | number)[]): void => {
 };
 
 console.log(`journeys ${journeyCount}, campaigns ${campaignCounts.join(', ')}`);
-let perJourneySeconds = 0;
+let perJourneySeconds: number;
 let attentionData: PreparedData | null = null;
 for (const campaigns of campaignCounts) {
   const [data, buildSeconds] = await timed(() => makeData(journeyCount, campaigns, 1));

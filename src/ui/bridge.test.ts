@@ -7,7 +7,7 @@
  */
 import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useBackend } from '../core/models/backend';
+import { useBackend as switchBackend } from '../core/models/backend';
 import { generateSynthetic } from '../core/synth/generate';
 import type { JobProgress } from '../shared/protocol';
 import { defaultRunSettings } from '../core/settings';
@@ -36,7 +36,7 @@ function inProcessBridge(testHooks = true, crashOnLoadInWorker?: number): Attrib
       const crashOnLoad = started === crashOnLoadInWorker;
       const api = createWorkerApi({
         // Plain-JS cpu: the browser's backend ladder needs a browser.
-        initBackend: () => useBackend('cpu'),
+        initBackend: () => switchBackend('cpu'),
         testHooks: true,
         crash: (kind) => {
           if (kind === 'close') port2.close();

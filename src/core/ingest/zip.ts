@@ -79,8 +79,14 @@ export async function readZipDirectory(file: SliceableFile): Promise<ZipEntry[]>
       const length = dir.getUint16(e + 2, true);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff) (size = Number(dir.getBigUint64(q, true))), (q += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = Number(dir.getBigUint64(q, true))), (q += 8);
+        if (size === 0xffffffff) {
+          size = Number(dir.getBigUint64(q, true));
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = Number(dir.getBigUint64(q, true));
+          q += 8;
+        }
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = Number(dir.getBigUint64(q, true));
       }
       e += 4 + length;

@@ -14,7 +14,7 @@ export type BackendResult = { ok: true; backend: Backend } | { ok: false; error:
 /** Switches tfjs to `name`; the answer says which backend is now active. */
 export async function useBackend(name: Backend): Promise<BackendResult> {
   if (tf.getBackend() === name) return { ok: true, backend: name };
-  let switched = false;
+  let switched: boolean;
   try {
     switched = await tf.setBackend(name);
     await tf.ready();
