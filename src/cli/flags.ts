@@ -12,7 +12,12 @@
  *   --test-share S --validation-share S --min-category-count K --seed S
  *   --epochs N --batch-size N --learning-rate R --patience K --drop-time-features --backend wasm|cpu
  *   --model DIR             a model saved by `train --save-model DIR`
+ *   --map ROLE=COL,...      which columns of an own log hold the user, time, campaign, conversions (see MAP_ROLES)
+ *   --time-unit s|ms|iso    how that log writes its times (default: detect)
+ *   --mapping FILE          a mapping saved by the app's mapping step
+ *   --max-bad-rows SHARE    share of malformed rows that may be skipped
  */
+import type { ColumnMapping, TimestampUnit } from '../core/ingest/types';
 import { checkPrepareSettings } from '../core/prepare';
 import { DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, NEURAL_MODELS, type Backend, type CampaignSampling, type NeuralModelName, type PrepareSettings, type TrainSettings } from '../core/settings';
 import type { WeightsFormat } from '../core/weights';
@@ -196,4 +201,98 @@ export function scorerTrainSettings(values: FlagValues, seed: number): TrainSett
     if (name !== 'model' && (typeof v === 'string' || typeof v === 'boolean')) flags[name] = v;
   }
   return trainSettingsFromFlags(flags, seed);
+}
+
+/** The input flags every command reads through loadTable; spread into a command's `parseArgs` options. */
+export const INPUT_OPTIONS = {
+  map: { type: 'string' },
+  'time-unit': { type: 'string' },
+  mapping: { type: 'string' },
+  'max-bad-rows': { type: 'string' },
+} as const;
+
+export const INPUT_USAGE =
+  '[--map user=COL,time=COL,campaign=COL,conversion=COL[,conversion-id=COL][,cost=COL][,value=COL][,channel=COL][,user-attributes=COL;COL]] ' +
+  '[--time-unit s|ms|iso] [--mapping FILE] [--max-bad-rows SHARE]';
+
+type ColumnRole = 'user' | 'timestamp' | 'campaign' | 'conversion' | 'conversionId' | 'cost' | 'value' | 'channel' | 'click';
+type ListRole = 'userAttributes' | 'categories';
+
+/** --map's role names and the mapping field each fills; list roles take columns separated by ";". */
+export const MAP_ROLES: Record<string, ColumnRole | ListRole> = {
+  user: 'user',
+  time: 'timestamp',
+  campaign: 'campaign',
+  conversion: 'conversion',
+  'conversion-id': 'conversionId',
+  cost: 'cost',
+  value: 'value',
+  channel: 'channel',
+  'user-attributes': 'userAttributes',
+  click: 'click',
+  categories: 'categories',
+};
+const LIST_ROLES: readonly string[] = ['userAttributes', 'categories'];
+
+export const TIME_UNITS: Record<string, TimestampUnit> = { s: 'seconds', ms: 'milliseconds', iso: 'iso', auto: 'auto' };
+
+/**
+ * The mapping a --map value names, without its rules (checkMapping's job, as
+ * in the app). A malformed value is a usage mistake: UsageError.
+ */
+export function parseMapFlag(text: string, unit: TimestampUnit = 'auto'): Partial<ColumnMapping> {
+  const roles = Object.keys(MAP_ROLES).join(', ');
+  const pairs = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (pairs.length === 0) throw new UsageError(`--map takes ROLE=COLUMN pairs separated by commas; roles: ${roles}.`);
+  const mapping: Record<string, unknown> = { timestampUnit: unit };
+  const given = new Set<string>();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) throw new UsageError(`--map takes ROLE=COLUMN pairs separated by commas; "${pair}" has no "=".`);
+    const role = pair.slice(0, eq).trim().toLowerCase();
+    const column = pair.slice(eq + 1).trim();
+    if (!Object.hasOwn(MAP_ROLES, role)) throw new UsageError(`--map: unknown role "${role}"; roles: ${roles}.`);
+    const field = MAP_ROLES[role];
+    if (given.has(role)) throw new UsageError(`--map names the role "${role}" twice.`);
+    given.add(role);
+    if (LIST_ROLES.includes(field)) {
+      const columns = column.split(';').map((c) => c.trim()).filter((c) => c !== '');
+      if (columns.length === 0) throw new UsageError(`--map: "${role}=" names no column.`);
+      mapping[field] = columns;
+    } else {
+      if (column === '') throw new UsageError(`--map: "${role}=" names no column.`);
+      mapping[field] = column;
+    }
+  }
+  return mapping as Partial<ColumnMapping>;
+}
+
+/** Where a command's mapping comes from: none (the Criteo log), --map, or a saved file. */
+export type InputFlags =
+  | { kind: 'criteo'; maxBadRowShare?: number }
+  | { kind: 'map'; mapping: Partial<ColumnMapping>; maxBadRowShare?: number }
+  | { kind: 'file'; path: string; timeUnit?: TimestampUnit; maxBadRowShare?: number };
+
+/** Reads the input flags; usage mistakes throw UsageError before anything is read. */
+export function inputFromFlags(values: FlagValues): InputFlags {
+  let maxBadRowShare: number | undefined;
+  const bad = values['max-bad-rows'];
+  if (bad !== undefined) {
+    maxBadRowShare = typeof bad === 'string' && bad.trim() !== '' ? Number(bad) : Number.NaN;
+    if (!(maxBadRowShare >= 0 && maxBadRowShare <= 1)) throw new UsageError('--max-bad-rows takes a share between 0 and 1, e.g. 0.01.');
+  }
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const map = text('map');
+  const file = text('mapping');
+  const unitText = text('time-unit');
+  let timeUnit: TimestampUnit | undefined;
+  if (unitText !== undefined) {
+    timeUnit = Object.hasOwn(TIME_UNITS, unitText.trim().toLowerCase()) ? TIME_UNITS[unitText.trim().toLowerCase()] : undefined;
+    if (timeUnit === undefined) throw new UsageError(`--time-unit takes s, ms or iso (or auto, to detect); got "${unitText}".`);
+  }
+  if (map !== undefined && file !== undefined) throw new UsageError('Give --map or --mapping, not both.');
+  if (map !== undefined) return { kind: 'map', mapping: parseMapFlag(map, timeUnit), maxBadRowShare };
+  if (file !== undefined) return { kind: 'file', path: file, timeUnit, maxBadRowShare };
+  if (timeUnit !== undefined) throw new UsageError('--time-unit goes with --map or --mapping; the Criteo log needs neither.');
+  return { kind: 'criteo', maxBadRowShare };
 }

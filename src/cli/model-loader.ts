@@ -17,7 +17,7 @@ import type { RunCallbacks } from '../core/run';
 import { useBestNodeBackend } from '../core/models/backend';
 import type { Backend, NeuralModelName } from '../core/settings';
 import { log } from './command';
-import { TRAINED_MODEL } from './flags';
+import { TRAINED_MODEL, type FlagValues } from './flags';
 import { loadTable, type LoadResult as TableResult } from './run';
 
 async function hasFile(path: string): Promise<boolean> {
@@ -47,12 +47,12 @@ export async function checkModelFlag(dir: string | undefined): Promise<{ ok: tru
  * Reads the log, but first checks the --model folder when a model will be
  * needed, so that a wrong folder fails in a second rather than after a long read.
  */
-export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean): Promise<TableResult> {
+export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean, flags: FlagValues = {}): Promise<TableResult> {
   if (needsModel) {
     const modelFlag = await checkModelFlag(modelDir);
     if (!modelFlag.ok) return modelFlag;
   }
-  return loadTable(path);
+  return loadTable(path, flags);
 }
 
 /**

@@ -3,19 +3,58 @@
  * from the one list in core/run, with progress and notes on stderr. The
  * commands only choose steps and shape their JSON.
  */
+import { readFile } from 'node:fs/promises';
 import { ingest } from '../core/ingest';
+import { checkMapping, parseSavedMapping } from '../core/ingest/mapping';
+import type { ColumnMapping } from '../core/ingest/types';
 import { useBestNodeBackend } from '../core/models/backend';
 import type { RunStep } from '../core/methods';
 import { createRunContext, runSteps, type RunCallbacks, type RunContext, type RunOptions } from '../core/run';
 import type { RunSettings } from '../core/settings';
 import type { EventTable } from '../core/table';
 import { log, progressLogger } from './command';
+import { inputFromFlags, type FlagValues, type InputFlags } from './flags';
 import { openInputFile } from './input';
 
 export type LoadResult = { ok: true; table: EventTable } | { ok: false; error: string };
 
-/** Reads and parses a log, with progress on stderr. */
-export async function loadTable(path: string): Promise<LoadResult> {
+/**
+ * The mapping the input flags give, checked by the app's rules (undefined for
+ * the Criteo log); the message is prefixed with the flag it came from.
+ */
+export async function mappingFromFlags(input: InputFlags): Promise<{ ok: true; mapping?: ColumnMapping } | { ok: false; error: string }> {
+  if (input.kind === 'criteo') return { ok: true };
+  let mapping: Partial<ColumnMapping>;
+  let from: string;
+  if (input.kind === 'map') {
+    mapping = input.mapping;
+    from = '--map';
+  } else {
+    from = `--mapping ${input.path}`;
+    let text: string;
+    try {
+      text = await readFile(input.path, 'utf8');
+    } catch {
+      return { ok: false, error: `Cannot read the mapping file ${input.path}.` };
+    }
+    const saved = parseSavedMapping(text);
+    if (!saved.ok) return { ok: false, error: `${from}: ${saved.error}` };
+    mapping = input.timeUnit ? { ...saved.mapping, timestampUnit: input.timeUnit } : saved.mapping;
+  }
+  const checked = checkMapping(mapping);
+  return checked.ok ? checked : { ok: false, error: `${from}: ${checked.error}` };
+}
+
+/**
+ * Reads and parses a log, with progress on stderr. `values` are the command's
+ * parsed flags: the input ones (INPUT_OPTIONS: --map, --time-unit, --mapping,
+ * --max-bad-rows) are read here; a usage mistake among them throws UsageError
+ * before the file is opened.
+ */
+export async function loadTable(path: string, values: FlagValues = {}): Promise<LoadResult> {
+  const input = inputFromFlags(values);
+  const mapped = await mappingFromFlags(input);
+  if (!mapped.ok) return mapped;
   let file;
   try {
     file = await openInputFile(path);
@@ -23,7 +62,11 @@ export async function loadTable(path: string): Promise<LoadResult> {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   const progress = progressLogger('reading');
-  const result = await ingest(file, { onProgress: (p) => progress(p.bytesRead, p.totalBytes) });
+  const result = await ingest(file, {
+    mapping: mapped.mapping,
+    maxBadRowShare: input.maxBadRowShare,
+    onProgress: (p) => progress(p.bytesRead, p.totalBytes),
+  });
   if (!result.ok) return { ok: false, error: result.error.message };
   const t = result.table;
   log(`read ${t.rowCount} rows, ${t.userCount} users, ${t.campaignIds.length} campaigns`);

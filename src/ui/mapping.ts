@@ -1,4 +1,5 @@
 /** The column-mapping form's state and its check, apart from React so it can be tested in Node. */
+import { checkMapping, type MappingCheck } from '../core/ingest/mapping';
 import type { ColumnMapping, TimestampUnit } from '../core/ingest/types';
 
 export type ConversionKind = 'flag' | 'id' | 'event';
@@ -35,33 +36,34 @@ export function draftFromSuggestion(s: Partial<ColumnMapping>): Draft {
   };
 }
 
-/** Checks the draft and builds the mapping, or says in one line what is missing. */
-export function mappingFromDraft(d: Draft): { ok: true; mapping: ColumnMapping } | { ok: false; error: string } {
-  if (!d.user) return { ok: false, error: 'Pick the column that holds the user id.' };
-  if (!d.timestamp) return { ok: false, error: 'Pick the column that holds the event time.' };
-  if (!d.campaign) return { ok: false, error: 'Pick the column that holds the campaign or channel.' };
-  if (!d.conversion) return { ok: false, error: 'Pick the column that tells which journeys converted.' };
-  if (d.conversionKind === 'event' && !d.conversionValue.trim())
-    return { ok: false, error: 'Type the value that marks a conversion row, e.g. purchase.' };
+/**
+ * Builds the mapping from the draft and checks it by the rules the CLI's
+ * --map shares (core/ingest/mapping.ts), or says in one line what is missing.
+ */
+export function mappingFromDraft(d: Draft): MappingCheck {
   const used = [d.user, d.timestamp, d.campaign];
-  if (new Set(used).size < used.length) return { ok: false, error: 'User, time and campaign must be three different columns.' };
-  if (!(d.lookbackDays > 0)) return { ok: false, error: 'The lookback window must be at least one day.' };
-  const mapping: ColumnMapping = {
-    user: d.user,
-    timestamp: d.timestamp,
-    timestampUnit: d.timestampUnit,
-    campaign: d.campaign,
-  };
-  if (d.conversionKind === 'flag') mapping.conversion = d.conversion;
-  else if (d.conversionKind === 'id') mapping.conversionId = d.conversion;
-  else {
-    mapping.conversionEvent = { column: d.conversion, value: d.conversionValue.trim() };
-    mapping.lookbackDays = d.lookbackDays;
+  const mapping: Partial<ColumnMapping> = { timestampUnit: d.timestampUnit };
+  if (d.user) mapping.user = d.user;
+  if (d.timestamp) mapping.timestamp = d.timestamp;
+  if (d.campaign) mapping.campaign = d.campaign;
+  if (d.conversion) {
+    if (d.conversionKind === 'flag') mapping.conversion = d.conversion;
+    else if (d.conversionKind === 'id') mapping.conversionId = d.conversion;
+    else {
+      mapping.conversionEvent = { column: d.conversion, value: d.conversionValue.trim() };
+      mapping.lookbackDays = d.lookbackDays;
+    }
   }
   if (d.cost) mapping.cost = d.cost;
   if (d.click) mapping.click = d.click;
+  // Ticking a role's column as a feature too is a slip of the form, not a second role.
   const categories = d.categories.filter((c) => !used.includes(c) && c !== d.conversion);
   if (categories.length) mapping.categories = categories;
-  return { ok: true, mapping };
+  return checkMapping(mapping);
 }
 
+/** The saved mapping's file name: the log's name without its extensions. */
+export function savedMappingName(fileName: string): string {
+  const base = fileName.replace(/\.(gz|zip)$/i, '').replace(/\.[^.]*$/, '');
+  return `${base || 'log'}.mapping.json`;
+}

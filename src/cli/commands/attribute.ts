@@ -18,14 +18,14 @@ import type { WeightsByModel } from '../../core/prepared';
 import { DEFAULT_COUNTERFACTUAL, DEFAULT_HALF_LIFE_DAYS, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { intFlag, MODEL_OPTIONS, MODEL_USAGE, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
 import { loadTableForModel, savedModelProvider } from '../model-loader';
 import { runCliSteps } from '../run';
 
 const USAGE =
   `usage: npm run --silent cli -- attribute FILE [--models ${ATTRIBUTION_METHODS.join(',')}] [--out weights.json|weights.csv] ` +
   '[--details details.json] [--half-life-days D] [--markov-order K] [--journeys all|test] [--exact-up-to N] [--permutations N] ' +
-  `${MODEL_USAGE} ${PREPARE_USAGE}`;
+  `${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,6 +41,7 @@ async function run(args: string[]): Promise<number> {
       permutations: { type: 'string' },
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
+      ...INPUT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
@@ -67,7 +68,7 @@ async function run(args: string[]): Promise<number> {
     log(saved.error);
     return 1;
   }
-  const loaded = await loadTableForModel(positionals[0], values.model, scored);
+  const loaded = await loadTableForModel(positionals[0], values.model, scored, values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;

@@ -14,13 +14,13 @@ import type { ReplayScope } from '../../core/simulate';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
 import { loadTableForModel, savedModelProvider } from '../model-loader';
 import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
-  `[--cost] [--journeys all|test] [--replay article|model] ${MODEL_USAGE} ${PREPARE_USAGE}`;
+  `[--cost] [--journeys all|test] [--replay article|model] ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 /** How a budget is judged: the article's rule alone, or also a sequence model's expected conversions. */
 export type ReplayJudge = 'article' | 'model';
@@ -37,6 +37,7 @@ async function run(args: string[]): Promise<number> {
       replay: { type: 'string' },
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
+      ...INPUT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
@@ -80,7 +81,7 @@ async function run(args: string[]): Promise<number> {
     log(saved.error);
     return 1;
   }
-  const loaded = await loadTableForModel(positionals[0], values.model, train !== null);
+  const loaded = await loadTableForModel(positionals[0], values.model, train !== null, values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;

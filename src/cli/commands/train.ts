@@ -12,13 +12,13 @@ import { artifactsToFiles, modelArtifacts } from '../../core/models/io';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings } from '../../core/settings';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { outputFormat, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, outputFormat, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags } from '../flags';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- train FILE [--models logreg,lstm,attention] [--out weights.json|weights.csv] [--metrics metrics.json] ' +
   '[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] [--save-model DIR] ' +
-  PREPARE_USAGE;
+  `${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,6 +30,7 @@ async function run(args: string[]): Promise<number> {
       'save-model': { type: 'string' },
       ...TRAIN_OPTIONS,
       ...PREPARE_OPTIONS,
+      ...INPUT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
@@ -45,7 +46,7 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   log(`training on the ${backend.backend} backend`);
-  const loaded = await loadTable(positionals[0]);
+  const loaded = await loadTable(positionals[0], values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;

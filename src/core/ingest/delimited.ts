@@ -11,6 +11,7 @@ import { failure, quote } from './errors';
 import { missingColumnsMessage } from './header';
 import { StringDictionary } from './id-table';
 import { assignConversions, timeSinceLastClick, userTimeline } from './journeys';
+import { repeatedColumnMessage } from './mapping';
 import type { ColumnMapping, TimestampUnit } from './types';
 
 const DAY = 86_400;
@@ -95,13 +96,15 @@ export function resolveMapping(mapping: ColumnMapping, names: readonly string[])
   if (!(lookbackDays > 0 && Number.isFinite(lookbackDays))) failure('bad-mapping', 'The lookback window must be a positive number of days.');
   const roles = [m.user, m.timestamp, m.campaign];
   if (new Set(roles).size < roles.length) failure('bad-mapping', 'User, time and campaign must be three different columns.');
+  const repeated = repeatedColumnMessage(m);
+  if (repeated) failure('bad-mapping', repeated);
 
   const find = (name: string) => {
     let i = names.indexOf(name);
     if (i < 0) i = names.findIndex((n) => n.toLowerCase() === name.trim().toLowerCase());
     return i;
   };
-  const wanted = [m.user!, m.timestamp!, m.campaign!, m.conversion, m.conversionId, m.conversionEvent?.column, m.cost, m.click, ...(m.categories ?? [])];
+  const wanted = [m.user!, m.timestamp!, m.campaign!, m.conversion, m.conversionId, m.conversionEvent?.column, m.cost, m.click, m.value, m.channel, ...(m.categories ?? []), ...(m.userAttributes ?? [])];
   const missing = [...new Set(wanted.filter((n): n is string => n !== undefined && n !== '' && find(n) < 0))];
   if (missing.length) failure('missing-columns', missingColumnsMessage(missing, names));
   const at = (name: string | undefined) => (name ? find(name) : -1);
@@ -121,6 +124,25 @@ export function resolveMapping(mapping: ColumnMapping, names: readonly string[])
   };
 }
 
+const UNIT_NAMES: Record<TimestampUnit, string> = { auto: 'dates or epoch times', seconds: 'Unix seconds', milliseconds: 'Unix milliseconds', iso: 'ISO dates' };
+
+/**
+ * A first time value that the chosen unit cannot read but another can (an ISO
+ * date under seconds, a number under ISO) stops the load with the unit it is
+ * in, rather than after a thousand rows of "not a date". Numbers are not
+ * judged by size: a unit chosen by hand is kept (seconds from a log's start
+ * are small, real milliseconds can be too).
+ */
+function checkTimeUnit(column: string, text: string, unit: TimestampUnit): void {
+  if (unit === 'auto' || Number.isNaN(parseTimestamp(text, 'auto'))) return;
+  const numeric = Number.isFinite(Number(text.trim()));
+  const actual: TimestampUnit = !numeric ? 'iso' : Math.abs(Number(text.trim())) >= MILLISECONDS_FROM ? 'milliseconds' : 'seconds';
+  failure(
+    'bad-mapping',
+    `The time column '${column}' holds ${UNIT_NAMES[actual]} (${quote(text)}), not ${UNIT_NAMES[unit]}: choose the time unit ${UNIT_NAMES[actual]}.`,
+  );
+}
+
 // Column order inside ChunkedColumns.
 const TIME = 0, USER = 1, CAMPAIGN = 2, FLAG = 3, CONVERSION_ID = 4, COST = 5, CLICK = 6, IS_CONVERSION = 7, FIRST_CATEGORY = 8;
 
@@ -132,6 +154,8 @@ export class DelimitedBuilder {
   private readonly conversionIds = new StringDictionary();
   private readonly categories: StringDictionary[];
   goodRows = 0;
+  /** The first time value is read in the chosen unit and, if that fails, in the others. */
+  private unitChecked = false;
 
   constructor(
     private readonly names: readonly string[],
@@ -161,6 +185,10 @@ export class DelimitedBuilder {
     const userText = fields[m.user].trim();
     if (userText === '') return badValue(m.user, '');
     const time = parseTimestamp(fields[m.timestamp], m.unit);
+    if (!this.unitChecked && fields[m.timestamp].trim() !== '') {
+      this.unitChecked = true;
+      if (Number.isNaN(time)) checkTimeUnit(this.names[m.timestamp], fields[m.timestamp], m.unit);
+    }
     if (Number.isNaN(time)) return badValue(m.timestamp, m.unit === 'iso' ? 'is not an ISO date' : 'is not a date or an epoch time');
     const campaignText = fields[m.campaign].trim();
     if (!isConversion && campaignText === '') return badValue(m.campaign, '');

@@ -70,6 +70,10 @@ describe('ingest rejects bad input with a code and one plain line', () => {
     ['another log without a mapping', 'user,time,channel,converted\nu,1,x,0\n', 'a.csv', undefined, 'needs-mapping', 'This is not the Criteo log'],
     ['a mapping without conversions', 'user,time,channel\nu,1,x\n', 'a.csv', { mapping: { user: 'user', timestamp: 'time', timestampUnit: 'auto', campaign: 'channel' } }, 'bad-mapping', 'Choose how conversions are marked'],
     ['a mapping using one column twice', 'user,time,channel,converted\nu,1,x,0\n', 'a.csv', { mapping: { ...MAPPING, timestamp: 'user' } }, 'bad-mapping', 'three different columns'],
+    ['a mapping naming an absent value column', 'user,time,channel,converted\nu,1,x,0\n', 'a.csv', { mapping: { ...MAPPING, value: 'revenue', userAttributes: ['country'] } }, 'missing-columns', 'Missing columns: revenue, country. Found: user, time, channel, converted.'],
+    ['a mapping giving one column two roles', 'user,time,channel,converted\nu,1,x,0\n', 'a.csv', { mapping: { ...MAPPING, channel: 'converted' } }, 'bad-mapping', "Column 'converted' is chosen for two roles, the conversion flag and the channel"],
+    ['ISO times mapped as seconds', 'user,time,channel,converted\nu,2024-01-01T10:00:00Z,x,0\n', 'a.csv', { mapping: { ...MAPPING, timestampUnit: 'seconds' } }, 'bad-mapping', "The time column 'time' holds ISO dates ('2024-01-01T10:00:00Z'), not Unix seconds: choose the time unit ISO dates."],
+    ['epoch times mapped as ISO', 'user,time,channel,converted\nu,,x,0\nu,1704067200123,x,0\n', 'a.csv', { mapping: { ...MAPPING, timestampUnit: 'iso' } }, 'bad-mapping', "The time column 'time' holds Unix milliseconds ('1704067200123'), not ISO dates"],
     ['a mapping with a negative lookback', 'user,time,channel,converted\nu,1,x,0\n', 'a.csv', { mapping: { ...MAPPING, lookbackDays: -1 } }, 'bad-mapping', 'lookback'],
   ])('%s', async (_name, content, name, options, code, message) => {
     const result = await ingest(fileOf(content, name), options);

@@ -42,6 +42,15 @@ export interface ColumnMapping {
   cost?: string;
   click?: string;
   categories?: string[];
+  /**
+   * The value (revenue) of a conversion, on its rows. Carried and checked
+   * (the column must exist and play no other role), not yet read.
+   */
+  value?: string;
+  /** A channel grouping next to the campaign (e.g. campaign = spring_sale, channel = email). Carried and checked, not yet read. */
+  channel?: string;
+  /** Columns that describe the user (segment, country). Carried and checked, not yet read. */
+  userAttributes?: string[];
   /** Touchpoints this long before a conversion row belong to it (default 30). */
   lookbackDays?: number;
 }

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ColumnMapping, FilePreview, TimestampUnit } from '../../core/ingest/types';
-import { draftFromSuggestion, mappingFromDraft, type ConversionKind, type Draft } from '../mapping';
+import { savedMappingText } from '../../core/ingest/mapping';
+import { downloadText } from '../download';
+import { draftFromSuggestion, mappingFromDraft, savedMappingName, type ConversionKind, type Draft } from '../mapping';
 
 interface Props {
   fileName: string;
@@ -36,6 +38,17 @@ export function MappingView({ fileName, preview, message, disabled, onSubmit, on
     }
     setProblem(null);
     onSubmit(result.mapping);
+  }
+
+  /** The file `--mapping FILE` reads, so a scheduled CLI job maps this log the same way. */
+  function save() {
+    const result = mappingFromDraft(draft);
+    if (!result.ok) {
+      setProblem(result.error);
+      return;
+    }
+    setProblem(null);
+    downloadText(savedMappingText(result.mapping), savedMappingName(preview.innerName ?? fileName), 'application/json');
   }
 
   const columnSelect = (key: 'user' | 'timestamp' | 'campaign' | 'conversion' | 'cost' | 'click', label: string, optional: boolean) => (
@@ -168,6 +181,9 @@ export function MappingView({ fileName, preview, message, disabled, onSubmit, on
         <div className="form-actions">
           <button type="submit" className="button" data-testid="mapping-submit" disabled={disabled}>
             Load with these columns
+          </button>
+          <button type="button" className="button button--secondary" data-testid="mapping-save" onClick={save}>
+            Save mapping
           </button>
           <button type="button" className="button button--secondary" onClick={onCancel} disabled={disabled}>
             Choose another file
