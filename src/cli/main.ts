@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train';
 import { summaryCommand } from './commands/summary';
 import { attributeCommand } from './commands/attribute';
 import { simulateCommand } from './commands/simulate';
+import { recommendCommand } from './commands/recommend';
 
 const COMMANDS: Record<string, CliCommand> = {
   // -- command entries (one line each) --
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, CliCommand> = {
   summary: summaryCommand,
   attribute: attributeCommand,
   simulate: simulateCommand,
+  recommend: recommendCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

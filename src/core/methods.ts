@@ -14,7 +14,7 @@
 export type MethodFamily = 'position' | 'counting' | 'neural' | 'model-based';
 
 /** Steps of a run after the file is read, in the order a run takes them. */
-export const RUN_STEPS = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'simulate', 'model-replay'] as const;
+export const RUN_STEPS = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'simulate', 'model-replay', 'recommend'] as const;
 export type RunStep = (typeof RUN_STEPS)[number];
 
 /** What the progress panel calls each step. */
@@ -28,6 +28,7 @@ export const STEP_LABELS: Record<RunStep, string> = {
   'counterfactual-model': 'Removal effects and Shapley by the attention model',
   simulate: 'Budget replay',
   'model-replay': 'Model-judged replay',
+  recommend: 'Recommendation judged on held-out journeys',
 };
 
 export interface MethodInfo {

@@ -96,6 +96,12 @@ export interface CounterfactualSettings {
   /** Expected conversions per pitch judged by the attention model, beside the article's replay. */
   modelReplay: boolean;
   /**
+   * The recommendation the app can defend: every method's allocation and one
+   * searched against the attention model, judged on held-out journeys
+   * (absent means on; needs the attention model).
+   */
+  recommend?: boolean;
+  /**
    * The model-based methods score the test journeys, at most this many drawn
    * at random (seeded): each journey is scored once per campaign it holds
    * (removal) and once per coalition (Shapley), so the cap bounds the time on

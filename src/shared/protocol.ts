@@ -10,6 +10,7 @@ import type { SynthTruth } from '../core/synth/types';
 import { RUN_STEPS } from '../core/methods';
 import type { EpochRecord } from '../core/models/metrics';
 import type { PreparedData, WeightsByModel } from '../core/prepared';
+import type { DefendedRecommendation } from '../core/recommend';
 import type { CounterfactualRun } from '../core/run/context';
 import type { RunSettings, SimulateSettings } from '../core/settings';
 import type { Recommendation, RecommendationOptions, Sweep } from '../core/simulate';
@@ -95,7 +96,7 @@ function firstLine(text: string): string {
 
 // -- A whole run (issue 5) ---------------------------------------------------------------------
 
-export type { CounterfactualRun, EpochRecord, Recommendation, RecommendationOptions, RunSettings, SimulateSettings, Sweep, WeightsByModel };
+export type { CounterfactualRun, DefendedRecommendation, EpochRecord, Recommendation, RecommendationOptions, RunSettings, SimulateSettings, Sweep, WeightsByModel };
 
 export type LossListener = (model: string, record: EpochRecord) => void;
 
@@ -126,6 +127,8 @@ export interface RunResults {
   notes: string[];
   /** Markov, the sample the model-based methods scored, and the model-judged replay; absent in older sessions. */
   counterfactual?: CounterfactualRun;
+  /** The allocation the app recommends, judged on held-out journeys (issue 13); absent without the attention model and in older sessions. */
+  recommendation?: DefendedRecommendation & { seconds: number };
 }
 
 /** A saved session: settings and results, never the raw data. */

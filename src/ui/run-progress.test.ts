@@ -4,7 +4,7 @@ import { PIPELINE_STEPS } from '../shared/protocol';
 import { activeSteps, completeAll, foldProgress, overallShare, stepLabel } from './run-progress';
 
 describe('run progress', () => {
-  const OFF = { markov: false, modelBased: false, modelReplay: false, maxJourneys: 100 };
+  const OFF = { markov: false, modelBased: false, modelReplay: false, recommend: false, maxJourneys: 100 };
   it.each([
     [['logreg', 'lstm', 'attention'], OFF, ['parse', 'prepare', 'position', 'logreg', 'lstm', 'attention', 'simulate']],
     [['attention'], OFF, ['parse', 'prepare', 'position', 'attention', 'simulate']],
@@ -12,17 +12,18 @@ describe('run progress', () => {
     [
       ['logreg', 'lstm', 'attention'],
       undefined,
-      ['parse', 'prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'simulate', 'model-replay'],
+      ['parse', 'prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'simulate', 'model-replay', 'recommend'],
     ],
     // Without the attention model there is nothing to judge the model-based steps.
     [['logreg'], undefined, ['parse', 'prepare', 'position', 'counterfactual', 'logreg', 'simulate']],
     [['attention'], { ...OFF, modelReplay: true }, ['parse', 'prepare', 'position', 'attention', 'simulate', 'model-replay']],
+    [['attention'], { ...OFF, recommend: true }, ['parse', 'prepare', 'position', 'attention', 'simulate', 'recommend']],
   ])('models %j with counterfactual %j run steps %j', (models, counterfactual, steps) =>
     expect(activeSteps(models, counterfactual)).toEqual(steps),
   );
 
   it('marks earlier steps finished and counts each step equally', () => {
-    const steps = activeSteps(['attention'], { markov: false, modelBased: false, modelReplay: false, maxJourneys: 100 });
+    const steps = activeSteps(['attention'], { markov: false, modelBased: false, modelReplay: false, recommend: false, maxJourneys: 100 });
     const state = foldProgress({}, { step: 'attention', done: 1, total: 2 }, steps);
     expect(state.parse).toEqual({ done: 1, total: 1, detail: undefined });
     expect(state.position?.done).toBe(1);

@@ -30,6 +30,7 @@ export function activeSteps(models: readonly string[], counterfactual: Counterfa
     if (s === 'counterfactual') return counterfactual.markov;
     if (s === 'counterfactual-model') return judged && counterfactual.modelBased;
     if (s === 'model-replay') return judged && counterfactual.modelReplay;
+    if (s === 'recommend') return judged && counterfactual.recommend !== false;
     return true;
   });
 }

@@ -30,6 +30,7 @@ export function resultsOf(run: RunOutput, settings: RunSettings, truth: SynthTru
     metrics,
     sweep: run.sweep,
     counterfactual: run.counterfactual,
+    ...(run.recommendation ? { recommendation: run.recommendation } : {}),
     truth: truth ? Object.fromEntries(truth.campaigns.map((c) => [c.id, c.lossPerImpression])) : undefined,
     notes: run.notes,
   };

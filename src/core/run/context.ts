@@ -12,6 +12,7 @@ import type { EpochRecord, TrainedModel } from '../models/train';
 import type { PreparedData, WeightsByModel } from '../prepared';
 import type { RunStep } from '../methods';
 import type { Backend, NeuralModelName, RunSettings } from '../settings';
+import type { DefendedRecommendation } from '../recommend';
 import type { Sweep } from '../simulate';
 import type { EventTable } from '../table';
 
@@ -85,6 +86,8 @@ export interface RunContext {
   backendDetail?: string;
   counterfactual: CounterfactualRun;
   sweep?: Sweep;
+  /** The allocation the app recommends, judged by the attention model on held-out journeys. */
+  recommendation?: DefendedRecommendation & { seconds: number };
   notes: string[];
   /** Wall seconds per step that ran. */
   timings: Partial<Record<RunStep, number>>;

@@ -16,7 +16,7 @@ import { abortError, createRunContext, firstLine, RunError, type CounterfactualR
 import { checkRunSettings, STEPS } from './steps';
 
 export * from './context';
-export { judgeOf } from './steps';
+export { judgeOf, recommendInput } from './steps';
 
 /** What the app keeps of a run: the worker holds it for later sweeps and recommendations. */
 export interface RunOutput {
@@ -30,6 +30,8 @@ export interface RunOutput {
   backend: string | null;
   notes: string[];
   counterfactual: CounterfactualRun;
+  /** Absent when the recommend step did not run (no attention model, or off). */
+  recommendation?: RunContext['recommendation'];
   timings: Partial<Record<RunStep, number>>;
 }
 
@@ -75,6 +77,9 @@ export async function runSteps(ctx: RunContext, steps: readonly RunStep[] = RUN_
 export async function runAttribution(table: EventTable, settings: RunSettings, callbacks: RunCallbacks = {}, options: RunOptions = {}): Promise<RunOutcome> {
   const result = await runSteps(createRunContext(table, settings, callbacks, options));
   if (!result.ok) return result;
-  const { prepared, positions, models, metrics, weights, sweep, backend, notes, counterfactual, timings } = result.ctx;
-  return { ok: true, run: { prepared: prepared!, positions, models, metrics, weights, sweep: sweep!, backend, notes, counterfactual, timings } };
+  const { prepared, positions, models, metrics, weights, sweep, backend, notes, counterfactual, recommendation, timings } = result.ctx;
+  return {
+    ok: true,
+    run: { prepared: prepared!, positions, models, metrics, weights, sweep: sweep!, backend, notes, counterfactual, ...(recommendation ? { recommendation } : {}), timings },
+  };
 }

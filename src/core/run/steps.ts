@@ -12,6 +12,7 @@ import { budgetMethods, JUDGE_MODEL, type RunStep } from '../methods';
 import { keptModelFits, modelKey } from '../model-store';
 import { attributionWeights, createScorer, evaluateModel, trainModel, type TrainedModel } from '../models/train';
 import { checkPrepareSettings, prepareJourneys } from '../prepare';
+import { defendedRecommendation, type RecommendInput } from '../recommend';
 import type { WeightsByModel } from '../prepared';
 import { DEFAULT_COUNTERFACTUAL, PIPELINE_SHAPLEY_PERMUTATIONS, type CounterfactualSettings, type NeuralModelName } from '../settings';
 import { checkSimulateSettings, replayInput, sweepPitches, UNIFORM_MODEL } from '../simulate';
@@ -374,6 +375,42 @@ const modelReplayStep: Step = {
   },
 };
 
+/**
+ * What the recommendation reads of a run: its methods' weights, the attention
+ * model as judge, the sweep's pitches, budget and unit, and the journeys the
+ * model-based methods sample. The CLI's `recommend` reads the same.
+ */
+export function recommendInput(ctx: RunContext): Omit<RecommendInput, 'signal' | 'onProgress'> {
+  const cf = counterfactualSettings(ctx);
+  return {
+    prepared: preparedOf(ctx),
+    scorer: createScorer(judgeOf(ctx)!),
+    weights: replayedWeights(ctx),
+    pitches: ctx.settings.simulate.pitches,
+    budget: ctx.sweep?.budget ?? ctx.settings.simulate.budget,
+    unit: ctx.settings.simulate.unit,
+    maxJourneys: cf.maxJourneys,
+    journeys: cf.journeys,
+    seed: ctx.settings.prepare.seed,
+  };
+}
+
+/** The allocation the app can defend: the best of every method's, one searched against the model, and today's, on held-out journeys. */
+const recommendStep: Step = {
+  skip: (ctx) => (counterfactualSettings(ctx).recommend === false ? 'off in the settings' : !judgeOf(ctx) ? 'needs the attention model' : null),
+  async run(ctx, progress) {
+    const began = Date.now();
+    try {
+      const result = await defendedRecommendation({ ...recommendInput(ctx), signal: ctx.callbacks.signal, onProgress: progress });
+      if (result.ok) ctx.recommendation = { ...result.recommendation, seconds: (Date.now() - began) / 1000 };
+      else ctx.notes.push(`Recommendation: ${result.error}`);
+    } catch (err) {
+      if (ctx.callbacks.signal?.aborted || (err instanceof Error && err.name === 'AbortError')) throw abortError();
+      ctx.notes.push(`Recommendation: ${firstLine(err)}`);
+    }
+  },
+};
+
 /** Every step, keyed by name; a run takes them in RUN_STEPS order. */
 export const STEPS: Record<RunStep, Step> = {
   prepare,
@@ -385,4 +422,5 @@ export const STEPS: Record<RunStep, Step> = {
   'counterfactual-model': modelBased,
   simulate,
   'model-replay': modelReplayStep,
+  recommend: recommendStep,
 };

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { methodLabel } from '../../core/methods';
-import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
+import type { DefendedRecommendation } from '../../core/recommend';
+import type { CampaignRecommendation, Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
 import type { JobResult } from '../../shared/protocol';
 import { toCsv } from '../../shared/csv';
 import { downloadText } from '../download';
@@ -10,6 +11,8 @@ import { ErrorView } from './ErrorView';
 
 interface Props {
   sweep: Sweep;
+  /** The run's recommendation judged on held-out journeys (absent without the attention model, or in an older session). */
+  defended?: DefendedRecommendation;
   onRecommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
 }
 
@@ -17,11 +20,32 @@ interface Props {
 const amount = (v: number, unit: Sweep['unit']) =>
   unit === 'money' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : formatCount(v);
 
-export function RecommendationView({ sweep, onRecommend }: Props) {
+/** The choice in the model list that shows the run's own recommendation. */
+const DEFENDED = '';
+
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+
+/** The defended recommendation as the table's rows: today's split beside it, no limits. */
+function defendedRows(d: DefendedRecommendation): CampaignRecommendation[] {
+  return Object.keys(d.today).map((campaign) => {
+    const recommended = d.allocation[campaign] ?? 0;
+    const current = d.today[campaign];
+    return { campaign, weight: Number.NaN, current, recommended, change: recommended - current, share: d.budget > 0 ? recommended / d.budget : 0 };
+  });
+}
+
+/**
+ * Opens on the recommendation the run defends (the allocation the attention
+ * model ranks best on held-out journeys, or today's split when none beats it
+ * by more than its interval); any method at any pitch, with limits, is one
+ * choice away, replayed by the article's rule and labelled so.
+ */
+export function RecommendationView({ sweep, defended, onRecommend }: Props) {
   const models = sweep.models.filter((m) => m.model !== 'uniform');
   const preferred = models.find((m) => m.model === 'attention') ?? models[0];
-  const [model, setModel] = useState(preferred?.model ?? '');
-  const chosen = models.find((m) => m.model === model) ?? preferred;
+  const [model, setModel] = useState(defended ? DEFENDED : (preferred?.model ?? ''));
+  const showDefended = defended !== undefined && model === DEFENDED;
+  const chosen = models.find((m) => m.model === model) ?? models.find((m) => m.model === defended?.method) ?? preferred;
   const [pitch, setPitch] = useState<number>(chosen?.best.pitch ?? 1);
   const [maxChange, setMaxChange] = useState('');
   const [floors, setFloors] = useState<Record<string, string>>({});
@@ -53,21 +77,24 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
 
   // A new sweep (budget or unit) or another model: recompute at that model's best pitch.
   useEffect(() => {
-    if (!chosen) return;
+    if (!chosen || showDefended) return;
     setPitch(chosen.best.pitch);
     void compute({ model: chosen.model, pitch: chosen.best.pitch });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [sweep, model]);
 
-  if (!chosen) return null;
-  const rec = status.state === 'done' ? status.value : null;
+  if (!chosen && !defended) return null;
+  const replayed = status.state === 'done' && !showDefended ? status.value : null;
+  const rec = showDefended
+    ? { model: defended.method, pitch: defended.pitch, unit: defended.unit, campaigns: defendedRows(defended) }
+    : replayed;
 
   function exportCsv() {
     if (!rec) return;
-    const rows = rec.campaigns.map((c) => [c.campaign, c.weight, c.current, c.recommended, c.change, c.share, c.limit ?? '']);
+    const rows = rec.campaigns.map((c) => [c.campaign, Number.isNaN(c.weight) ? '' : c.weight, c.current, c.recommended, c.change, c.share, c.limit ?? '']);
     downloadText(
       toCsv(['campaign', 'weight', `current_${rec.unit}`, `recommended_${rec.unit}`, 'change', 'share', 'limit'], rows),
-      `allocation-${rec.model}-pitch-${rec.pitch}.csv`,
+      rec.pitch === undefined ? `allocation-${rec.model}.csv` : `allocation-${rec.model}-pitch-${rec.pitch}.csv`,
       'text/csv',
     );
   }
@@ -79,12 +106,16 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
         className="chart-controls"
         onSubmit={(e) => {
           e.preventDefault();
-          void compute({ model: chosen.model, pitch });
+          if (!chosen) return;
+          // Limits apply to a method's allocation replayed by the article's rule: the run's own recommendation has none.
+          if (showDefended) setModel(chosen.model);
+          else void compute({ model: chosen.model, pitch });
         }}
       >
         <label>
           Model{' '}
-          <select data-testid="rec-model" value={chosen.model} onChange={(e) => setModel(e.target.value)}>
+          <select data-testid="rec-model" value={showDefended ? DEFENDED : chosen?.model} onChange={(e) => setModel(e.target.value)}>
+            {defended && <option value={DEFENDED}>recommended: {defended.label}</option>}
             {models.map((m) => (
               <option key={m.model} value={m.model}>
                 {methodLabel(m.model)}
@@ -94,11 +125,11 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
         </label>
         <label>
           Pitch{' '}
-          <select data-testid="rec-pitch" value={pitch} onChange={(e) => setPitch(Number(e.target.value))}>
-            {chosen.results.map((r) => (
+          <select data-testid="rec-pitch" value={pitch} disabled={showDefended || !chosen} onChange={(e) => setPitch(Number(e.target.value))}>
+            {chosen?.results.map((r) => (
               <option key={r.pitch} value={r.pitch}>
                 {r.pitch}
-                {r.pitch === chosen.best.pitch ? ' (best)' : ''}
+                {r.pitch === chosen?.best.pitch ? ' (best)' : ''}
               </option>
             ))}
           </select>
@@ -107,21 +138,47 @@ export function RecommendationView({ sweep, onRecommend }: Props) {
           Largest change against today (%){' '}
           <input data-testid="rec-max-change" type="number" min={0} step="any" size={6} value={maxChange} placeholder="none" onChange={(e) => setMaxChange(e.target.value)} />
         </label>
-        <button type="submit" className="button button--small" data-testid="rec-apply" disabled={status.state === 'running'}>
+        <button type="submit" className="button button--small" data-testid="rec-apply" disabled={status.state === 'running' || !chosen}>
           Apply limits and replay
         </button>
         <button type="button" className="button button--small button--secondary" data-testid="export-allocation" disabled={!rec} onClick={exportCsv}>
           Export CSV
         </button>
       </form>
-      {status.state === 'failed' && <ErrorView error={status.error} />}
+      {status.state === 'failed' && !showDefended && <ErrorView error={status.error} />}
+      {showDefended && (
+        <div
+          data-testid="rec-defended"
+          data-method={defended.method}
+          data-expected={defended.expected.recommended}
+          data-today={defended.expected.today}
+          data-low={defended.expected.interval90[0]}
+          data-high={defended.expected.interval90[1]}
+        >
+          <p>
+            <strong>
+              {defended.method === 'today' ? "Keep today's split" : `Recommended: ${defended.label}${defended.pitch !== undefined ? ` at pitch ${defended.pitch}` : ''}`}
+            </strong>
+            . {defended.why}
+          </p>
+          <p>
+            Expected conversions on {formatCount(defended.journeys.test)} held-out journeys, judged by the attention model: <strong>{defended.expected.recommended.toFixed(1)}</strong>{' '}
+            with this split, {defended.expected.today.toFixed(1)} with today&apos;s; gain {signed(defended.expected.recommended - defended.expected.today)}, 90% interval{' '}
+            {signed(defended.expected.interval90[0])} to {signed(defended.expected.interval90[1])}. Pitches and the searched allocation were chosen on{' '}
+            {formatCount(defended.journeys.fit)} other journeys. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
+            {defended.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
+          </p>
+        </div>
+      )}
+      {replayed && (
+        <p data-testid="rec-outcome" data-conversions={replayed.conversions} data-current-conversions={replayed.currentConversions}>
+          The article&apos;s replay (a journey counts only if every one of its impressions was bought): with {methodLabel(replayed.model)} at pitch {replayed.pitch}, it keeps{' '}
+          <strong>{formatCount(replayed.conversions)}</strong> converted journeys; spending like today keeps {formatCount(replayed.currentConversions)}. Today&apos;s split is
+          each campaign&apos;s share of the replayed {replayed.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
+        </p>
+      )}
       {rec && (
         <>
-          <p data-testid="rec-outcome" data-conversions={rec.conversions} data-current-conversions={rec.currentConversions}>
-            With {methodLabel(rec.model)} at pitch {rec.pitch}, the replay keeps <strong>{formatCount(rec.conversions)}</strong> converted journeys;
-            spending like today keeps {formatCount(rec.currentConversions)}. Today&apos;s split is each campaign&apos;s share of the replayed{' '}
-            {rec.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
-          </p>
           <div className="table-scroll table-scroll--tall">
             <table className="table" data-testid="recommendation" data-model={rec.model} data-pitch={rec.pitch}>
               <thead>

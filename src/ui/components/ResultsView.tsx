@@ -59,7 +59,7 @@ export function ResultsView({ results, fromSession, sweeping, onResweep, onRecom
       <section className="panel" aria-label="Pitch sweep">
         <RoiView sweep={results.sweep} busy={sweeping || fromSession} onResweep={onResweep} counterfactual={results.counterfactual} />
       </section>
-      {!fromSession && <RecommendationView sweep={results.sweep} onRecommend={onRecommend} />}
+      {!fromSession && <RecommendationView sweep={results.sweep} defended={results.recommendation} onRecommend={onRecommend} />}
     </>
   );
 }

@@ -1,0 +1,110 @@
+/**
+ * `recommend FILE [prepare and train options] [--budget B] [--cost] [--seed S] --out allocation.json`
+ * The app's recommendation on the command line: the run's own steps up to the
+ * attention model and the model-based methods, then the recommend step, which
+ * judges every method's allocation, one searched against the model, and
+ * today's split on held-out journeys (src/core/recommend). The file holds
+ * exactly {method, why, unit, budget, allocation, expected}; stdout a JSON
+ * summary (the same object when there is no --out).
+ */
+import { writeFile } from 'node:fs/promises';
+import type { RunStep } from '../../core/methods';
+import type { DefendedRecommendation } from '../../core/recommend';
+import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
+import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
+import { PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
+import { loadTable, runCliSteps } from '../run';
+
+const USAGE =
+  'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--out allocation.json] ' +
+  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${PREPARE_USAGE}`;
+
+/** Every step of the app's run but the two replays, whose results the recommendation does not read. */
+export const RECOMMEND_STEPS: readonly RunStep[] = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'recommend'];
+
+export const RECOMMEND_OPTIONS = {
+  budget: { type: 'string' },
+  cost: { type: 'boolean' },
+  out: { type: 'string' },
+  ...TRAIN_OPTIONS,
+  ...PREPARE_OPTIONS,
+} as const;
+
+/** The app's default settings with the flags applied: the run the app would make on this log. */
+export function recommendSettings(values: FlagValues): RunSettings {
+  const flags = prepareSettingsFromFlags(values);
+  if (!flags.ok) throw new UsageError(flags.error);
+  const defaults = defaultRunSettings();
+  const train = trainSettingsFromFlags({ ...(values as Record<string, string | boolean | undefined>), models: undefined }, flags.settings.seed);
+  const settings: RunSettings = {
+    ...defaults,
+    prepare: flags.settings,
+    train,
+    simulate: { ...defaults.simulate, unit: values.cost ? 'money' : 'impressions' },
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL, recommend: true },
+  };
+  if (values.budget !== undefined) {
+    const b = Number(values.budget);
+    if (!(typeof values.budget === 'string' && Number.isFinite(b) && b > 0)) throw new UsageError(`--budget must be a positive number; got "${String(values.budget)}".`);
+    settings.simulate.budget = b;
+  }
+  return settings;
+}
+
+/** The allocation file: exactly these fields (issue 13). */
+export function allocationFile(r: DefendedRecommendation) {
+  return { method: r.method, why: r.why, unit: r.unit, budget: r.budget, allocation: r.allocation, expected: r.expected };
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: RECOMMEND_OPTIONS, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError(USAGE);
+  const settings = recommendSettings(values);
+  const loaded = await loadTable(positionals[0]);
+  if (!loaded.ok) {
+    log(loaded.error);
+    return 1;
+  }
+  if (settings.simulate.unit === 'money' && !loaded.table.hasCost) {
+    log('--cost needs a cost column, and this log has none.');
+    return 1;
+  }
+  const result = await runCliSteps(loaded.table, settings, RECOMMEND_STEPS);
+  if (!result.ok) {
+    log(result.error);
+    return 1;
+  }
+  const { ctx } = result;
+  for (const m of ctx.models) m.dispose();
+  const rec = ctx.recommendation;
+  if (!rec) {
+    log('No recommendation was made.');
+    return 1;
+  }
+  const file = allocationFile(rec);
+  if (values.out) await writeFile(values.out, JSON.stringify(file, null, 2) + '\n');
+  printJson(
+    values.out
+      ? {
+          out: values.out,
+          method: rec.method,
+          label: rec.label,
+          ...(rec.pitch !== undefined ? { pitch: rec.pitch } : {}),
+          why: rec.why,
+          unit: rec.unit,
+          budget: rec.budget,
+          expected: rec.expected,
+          candidates: rec.candidates,
+          journeys: rec.journeys,
+          seconds: rec.seconds,
+          settings: ctx.prepared!.settings,
+        }
+      : file,
+  );
+  return 0;
+}
+
+export const recommendCommand: CliCommand = {
+  summary: 'the recommended budget per campaign, judged by the attention model on held-out journeys',
+  run: withUsageErrors(run),
+};

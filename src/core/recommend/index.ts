@@ -1,0 +1,252 @@
+/**
+ * The recommendation the app can defend (issue 13): of every allocation it
+ * could advise (each method's weights^pitch, an allocation searched directly
+ * against the model, and today's split), the one the model-judged replay
+ * ranks best on journeys that chose nothing, with its expected gain against
+ * today's split and a 90% interval on that gain. When no allocation beats
+ * today's split by more than its interval, the advice is to keep today's split.
+ *
+ * The scored journeys (the model-based methods' sample of test journeys) are
+ * cut in two at random, seeded: pitches are chosen and the allocation is
+ * searched on the fit half; every candidate is then judged on the other half,
+ * so none wins by fitting the journeys it is judged on.
+ */
+import { bootstrapIntervals } from '../counterfactual/bootstrap';
+import { selectJourneys, throwIfAborted } from '../counterfactual/journey-batch';
+import { sampleForCounterfactual } from '../counterfactual/sample';
+import { budgetMethods, methodLabel } from '../methods';
+import type { JourneyScorer } from '../models/scorer';
+import type { PreparedData, WeightsByModel } from '../prepared';
+import { createRng } from '../random';
+import type { SimulateSettings } from '../settings';
+import { campaignBudgets, currentAllocation, defaultBudget, replayInput, resolveWeights } from '../simulate';
+import { AllocationJudge } from './judge';
+import { fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type OptimiseOptions } from './optimise';
+
+export { AllocationJudge } from './judge';
+export { DEFAULT_OPTIMISER_STEPS, fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type Optimised, type ShareBounds } from './optimise';
+
+/** The key of the allocation searched against the model, and of today's split, beside the catalog's method keys. */
+export const OPTIMISED = 'optimised';
+export const TODAY = 'today';
+
+export const RECOMMEND_LEVEL = 0.9;
+
+export interface RecommendInput {
+  prepared: PreparedData;
+  scorer: JourneyScorer;
+  /** Every method's weights; those that cannot split a budget are left out. */
+  weights: WeightsByModel;
+  pitches: readonly number[];
+  /** Total budget; 10% of the prepared impressions (or of their cost) unless told, as in the article's replay. */
+  budget?: number;
+  unit: SimulateSettings['unit'];
+  /** The journeys judged: the model-based methods' sample (test journeys, at most this many, drawn with `seed`). */
+  maxJourneys: number;
+  journeys?: 'test' | 'all';
+  seed: number;
+  limits?: AllocationLimits;
+  /** Undo the balancing: unconverted journeys count 1 / negativeSamplingRate (default on). */
+  reweight?: boolean;
+  /** Bootstrap resamples for the interval; 1000 unless told. */
+  replicates?: number;
+  optimiser?: Pick<OptimiseOptions, 'steps' | 'maxMoves' | 'pairsPerRound'>;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, detail: string) => void;
+}
+
+export interface RecommendCandidate {
+  /** A catalog method key, OPTIMISED or TODAY. */
+  method: string;
+  label: string;
+  /** The pitch chosen on the fit half, for a method's weights. */
+  pitch?: number;
+  /** Expected conversions on the fit half and on the held-out half. */
+  fit: number;
+  test: number;
+  /** test - today's on the held-out half, with its paired 90% bootstrap interval. */
+  gain: number;
+  interval90: [number, number];
+}
+
+export interface DefendedRecommendation {
+  method: string;
+  label: string;
+  pitch?: number;
+  why: string;
+  unit: SimulateSettings['unit'];
+  budget: number;
+  /** Budget per campaign id; sums to `budget`. */
+  allocation: Record<string, number>;
+  /** Today's split (each campaign's share of the prepared impressions or cost) of the same budget. */
+  today: Record<string, number>;
+  /** Expected conversions on the held-out journeys, and the 90% interval of recommended - today. */
+  expected: { recommended: number; today: number; interval90: [number, number] };
+  /** Every allocation compared, best held-out result first. */
+  candidates: RecommendCandidate[];
+  journeys: { fit: number; test: number };
+  /** Journeys the model scored (each distinct served set once). */
+  scored: number;
+  optimiserMoves: number;
+}
+
+export type RecommendResult = { ok: true; recommendation: DefendedRecommendation } | { ok: false; error: string };
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function formatGain(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+}
+
+/** The fit and held-out halves of the scored journeys: a seeded shuffle cut in two, each half sorted. */
+function halves(journeys: Uint32Array, seed: number): [Uint32Array, Uint32Array] {
+  const pool = Uint32Array.from(journeys);
+  createRng(seed).fork('recommend-halves').shuffle(pool);
+  const cut = Math.ceil(pool.length / 2);
+  return [pool.slice(0, cut).sort(), pool.slice(cut).sort()];
+}
+
+/** Impressions (or cost) of the listed journeys, as a share of every prepared journey's. */
+function volumeShare(prepared: PreparedData, journeys: Uint32Array, unit: SimulateSettings['unit']): number {
+  const { events } = prepared;
+  const inHalf = new Uint8Array(prepared.journeys.count);
+  for (const j of journeys) inHalf[j] = 1;
+  let part = 0;
+  let all = 0;
+  for (let e = 0; e < events.count; e++) {
+    const v = unit === 'money' ? events.cost[e] : 1;
+    all += v;
+    if (inHalf[events.journey[e]]) part += v;
+  }
+  return all > 0 ? part / all : 0;
+}
+
+export async function defendedRecommendation(input: RecommendInput): Promise<RecommendResult> {
+  const { prepared, unit } = input;
+  const ids = prepared.campaignIds;
+  const replayed = replayInput(prepared);
+  const budget = input.budget ?? defaultBudget(replayed, unit);
+  if (!(Number.isFinite(budget) && budget > 0)) return { ok: false, error: 'The budget must be a positive number.' };
+  const today = currentAllocation(replayed, 1, unit);
+  const bounds = shareBounds(ids, today, budget, input.limits);
+  if (!bounds.ok) return bounds;
+
+  const sample = sampleForCounterfactual(prepared, input.maxJourneys, input.seed, input.journeys ?? 'test');
+  const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
+  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
+  const [fitJourneys, testJourneys] = halves(scoredJourneys, input.seed);
+  const judgeOn = (journeys: Uint32Array) =>
+    new AllocationJudge(prepared, input.scorer, journeys, {
+      budget: budget * volumeShare(prepared, journeys, unit),
+      unit,
+      reweight: input.reweight ?? true,
+      signal: input.signal,
+    });
+  const fit = judgeOn(fitJourneys);
+  const test = judgeOn(testJourneys);
+
+  // Each method's allocation at each pitch, fitted to the limits; its best pitch chosen on the fit half.
+  const methods = Object.entries(budgetMethods(input.weights));
+  const pitches = input.pitches.filter((p) => Number.isFinite(p) && p > 0);
+  const planned = methods.length * pitches.length + 1;
+  const progress = (done: number, detail: string) => input.onProgress?.(done, planned + 2, detail);
+  const fitted: { method: string; pitch?: number; shares: Float64Array; fit: number }[] = [];
+  let done = 0;
+  for (const [method, byCampaign] of methods) {
+    const resolved = resolveWeights(ids, byCampaign, method);
+    if (!resolved.ok) continue;
+    let best: (typeof fitted)[number] | null = null;
+    for (const pitch of pitches) {
+      throwIfAborted(input.signal);
+      const shares = fitToBounds(campaignBudgets(resolved.weights, 1, pitch, 'money'), bounds);
+      const total = await fit.reset(shares);
+      if (!best || total > best.fit) best = { method, pitch, shares, fit: total };
+      progress(++done, `${methodLabel(method)} at pitch ${pitch} on the fit half`);
+    }
+    if (best) fitted.push(best);
+  }
+  const start = fitToBounds(today, bounds);
+  const optimised = await optimiseAllocation(fit, start, bounds, {
+    ...input.optimiser,
+    signal: input.signal,
+    onProgress: (moves, most) => progress(done + moves / most, `searching the allocation on the fit half (${moves} moves)`),
+  });
+  fitted.push({ method: OPTIMISED, shares: optimised.shares, fit: optimised.expected });
+  fitted.push({ method: TODAY, shares: start, fit: optimised.start });
+  progress(planned, 'judging on the held-out half');
+
+  // Every candidate on the held-out half; the interval on its gain is paired with today's on the same resamples.
+  const judged = [];
+  for (const c of fitted) {
+    throwIfAborted(input.signal);
+    judged.push({ ...c, ...(await test.judge(c.shares)) });
+  }
+  const todayJudged = judged[judged.length - 1];
+  const n = testJourneys.length;
+  const group = new Uint32Array(judged.length * n);
+  const totalOf = new Uint32Array(judged.length * n);
+  const value = new Float64Array(judged.length * n);
+  judged.forEach((c, t) => {
+    for (let i = 0; i < n; i++) {
+      group[t * n + i] = i;
+      totalOf[t * n + i] = t;
+      value[t * n + i] = c.probability[i] - todayJudged.probability[i];
+    }
+  });
+  const { lower, upper } = bootstrapIntervals(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    n,
+    { group, total: totalOf, value },
+    judged.length,
+    { seed: input.seed, level: RECOMMEND_LEVEL, replicates: input.replicates ?? 1000 },
+    test.weight,
+  );
+  progress(planned + 1, 'interval');
+
+  const label = (method: string) => (method === OPTIMISED ? 'allocation searched against the model' : method === TODAY ? "today's split" : methodLabel(method));
+  const candidates: RecommendCandidate[] = judged
+    .map((c, t) => ({
+      method: c.method,
+      label: label(c.method),
+      ...(c.pitch !== undefined ? { pitch: c.pitch } : {}),
+      fit: c.fit,
+      test: c.total,
+      gain: c.total - todayJudged.total,
+      interval90: [c.method === TODAY ? 0 : lower[t], c.method === TODAY ? 0 : upper[t]] as [number, number],
+    }))
+    // Best held-out result first; a tie keeps today's split, then the catalog's order.
+    .sort((a, b) => b.test - a.test || Number(b.method === TODAY) - Number(a.method === TODAY));
+  // The best held-out result among those that beat today's split by more than their interval; else today's split.
+  const top = candidates.find((c) => c.method !== TODAY)!;
+  const winner = candidates.find((c) => c.method !== TODAY && c.interval90[0] > 0);
+  const chosen = winner ?? candidates.find((c) => c.method === TODAY)!;
+  const name = (c: RecommendCandidate) => (c.pitch !== undefined ? `${c.label} at pitch ${c.pitch}` : c.label);
+  const against = (c: RecommendCandidate) =>
+    `${formatGain(c.gain)} expected conversions against today's split, 90% interval ${formatGain(c.interval90[0])} to ${formatGain(c.interval90[1])}`;
+  const why = winner
+    ? `${capitalise(name(winner))} ${winner === top ? 'ranks best' : 'ranks best of those that beat today\'s split by more than their interval'} of ${candidates.length} allocations judged by the model on held-out journeys: ${against(winner)}.`
+    : `Keep today's split: no allocation beats it by more than its 90% interval (the best on held-out journeys, ${name(top)}, gains ${against(top)}).`;
+  const shares = fitted.find((c) => c.method === chosen.method)!.shares;
+  const amounts = (s: Float64Array) => Object.fromEntries(ids.map((id, c) => [id, s[c] * budget]));
+  progress(planned + 2, 'done');
+  return {
+    ok: true,
+    recommendation: {
+      method: chosen.method,
+      label: chosen.label,
+      ...(chosen.pitch !== undefined ? { pitch: chosen.pitch } : {}),
+      why,
+      unit,
+      budget,
+      allocation: amounts(shares),
+      today: amounts(start),
+      expected: { recommended: chosen.test, today: todayJudged.total, interval90: chosen.interval90 },
+      candidates,
+      journeys: { fit: fitJourneys.length, test: testJourneys.length },
+      scored: fit.scored + test.scored,
+      optimiserMoves: optimised.moves,
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { buildPrepared, functionScorer, type JourneySpec } from '../counterfactual/test-fixtures';
+import { createRng } from '../random';
+import { currentAllocation, replayInput } from '../simulate';
+import { AllocationJudge, defendedRecommendation, fitToBounds, optimiseAllocation, shareBounds, TODAY, type AllocationLimits } from '.';
+
+const CAMPAIGNS = 6;
+/** Planted effects on the log-odds per campaign: two work, the rest do nothing. */
+const EFFECT = [1.2, 0, 0.8, 0, 0, 0];
+
+/** Journeys of 1-5 touchpoints over the campaigns, times spread over a month; every journey a test journey. */
+function journeys(count: number, seed: number): JourneySpec[] {
+  const rng = createRng(seed);
+  return Array.from({ length: count }, () => {
+    const n = 1 + rng.int(5);
+    return {
+      touchpoints: Array.from({ length: n }, () => ({ time: rng.int(1_000_000), campaign: rng.int(CAMPAIGNS) })),
+      converted: rng.next() < 0.3,
+      split: 2,
+    };
+  });
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** Probability from the distinct campaigns received: diminishing returns, as a real judge would give. */
+const planted = () => functionScorer('planted', (j) => sigmoid(-2 + [...new Set(j.campaigns)].reduce((s, c) => s + EFFECT[c], 0)));
+/**
+ * Journeys of one touchpoint each, whose chance of converting is the user's
+ * own (a category value), whatever the campaign: every allocation reaches as
+ * many journeys, and which ones is luck. Only overfitting could "win".
+ */
+function noiseJourneys(count: number, seed: number): JourneySpec[] {
+  const rng = createRng(seed);
+  return Array.from({ length: count }, () => ({
+    touchpoints: [{ time: rng.int(1_000_000), campaign: rng.int(CAMPAIGNS), categories: [rng.int(100)] }],
+    converted: rng.next() < 0.3,
+    split: 2,
+  }));
+}
+const indifferent = () => functionScorer('indifferent', (j) => 0.05 + 0.009 * j.categories[0][0]);
+
+describe('optimiseAllocation', () => {
+  const prepared = buildPrepared(journeys(300, 3), { campaigns: CAMPAIGNS });
+  const all = Uint32Array.from({ length: prepared.journeys.count }, (_, j) => j);
+  const today = currentAllocation(replayInput(prepared), 1, 'impressions');
+  const budget = 0.1 * prepared.events.count;
+
+  it.each<[string, AllocationLimits]>([
+    ['no limits', {}],
+    ['a cap on change', { maxChange: 0.3 }],
+    ['floors and ceilings', { floor: { c1: 0.1 * budget, c3: 0.05 * budget }, ceiling: { c0: 0.25 * budget, c2: 0.2 * budget } }],
+    ['all of them', { maxChange: 0.5, floor: { c4: 0.12 * budget }, ceiling: { c0: 0.2 * budget } }],
+  ])('keeps to the limits and never does worse than today on the fit journeys (%s)', async (_name, limits) => {
+    const bounds = shareBounds(prepared.campaignIds, today, budget, limits);
+    expect(bounds.ok).toBe(true);
+    if (!bounds.ok) return;
+    const judge = new AllocationJudge(prepared, planted(), all, { budget, unit: 'impressions', reweight: true });
+    const start = fitToBounds(today, bounds);
+    const todayTotal = await judge.reset(today);
+    const result = await optimiseAllocation(judge, start, bounds);
+    const sum = result.shares.reduce((s, x) => s + x, 0);
+    expect(sum).toBeCloseTo(1, 9);
+    for (let c = 0; c < CAMPAIGNS; c++) {
+      expect(result.shares[c]).toBeGreaterThanOrEqual(bounds.lower[c] - 1e-9);
+      expect(result.shares[c]).toBeLessThanOrEqual(bounds.upper[c] + 1e-9);
+    }
+    // Judged again from scratch: the search's own bookkeeping is not trusted.
+    const again = await judge.reset(result.shares);
+    expect(again).toBeCloseTo(result.expected, 6);
+    if (!limits.floor) expect(again).toBeGreaterThanOrEqual(todayTotal - 1e-9);
+    expect(again).toBeGreaterThanOrEqual(result.start - 1e-9);
+  });
+
+  it('moves budget to the campaigns that work', async () => {
+    const bounds = shareBounds(prepared.campaignIds, today, budget);
+    if (!bounds.ok) throw new Error(bounds.error);
+    const judge = new AllocationJudge(prepared, planted(), all, { budget, unit: 'impressions', reweight: false });
+    const result = await optimiseAllocation(judge, fitToBounds(today, bounds), bounds);
+    expect(result.expected).toBeGreaterThan(result.start);
+    expect(result.shares[0] + result.shares[2]).toBeGreaterThan(today[0] + today[2]);
+  });
+
+  it('judges a set of changes as the whole allocation judged afresh', async () => {
+    const judge = new AllocationJudge(prepared, planted(), all, { budget, unit: 'impressions', reweight: true });
+    const base = await judge.reset(today);
+    const changes = [[0, today[0] + 0.05], [1, today[1] - 0.05]] as const;
+    const [delta] = await judge.deltas([changes]);
+    const moved = Float64Array.from(today);
+    moved[0] += 0.05;
+    moved[1] -= 0.05;
+    const fresh = await judge.judge(moved);
+    expect(base + delta).toBeCloseTo(fresh.total, 9);
+    expect(judge.total).toBeCloseTo(base, 12);
+  });
+});
+
+describe('defendedRecommendation', () => {
+  const prepared = buildPrepared(journeys(600, 11), { campaigns: CAMPAIGNS, negativeSamplingRate: 0.5 });
+  const rng = createRng(4);
+  /** Weights of pure noise. */
+  const noise = (): Record<string, number> => Object.fromEntries(prepared.campaignIds.map((id) => [id, rng.next()]));
+  const weights = { lta: noise(), linear: noise(), markov: noise(), attention: noise() };
+  const base = { prepared, weights, pitches: [0.5, 1, 2], unit: 'impressions' as const, maxJourneys: 2000, seed: 7 };
+
+  it.each([1, 2, 3, 4, 5])("keeps today's split when every method is noise and no campaign matters to the judge (seed %i)", async (seed) => {
+    const noisy = buildPrepared(noiseJourneys(800, seed), { campaigns: CAMPAIGNS, negativeSamplingRate: 0.5 });
+    const result = await defendedRecommendation({ ...base, prepared: noisy, seed, scorer: indifferent() });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const r = result.recommendation;
+    expect(r.method).toBe(TODAY);
+    expect(r.why).toMatch(/^Keep today's split/);
+    expect(r.expected.recommended).toBeCloseTo(r.expected.today, 9);
+    expect(r.allocation).toEqual(r.today);
+  });
+
+  it('recommends an allocation that beats today by more than its interval when one does, summing to the budget', async () => {
+    const result = await defendedRecommendation({ ...base, scorer: planted(), budget: 500 });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const r = result.recommendation;
+    expect(r.method).not.toBe(TODAY);
+    expect(r.expected.interval90[0]).toBeGreaterThan(0);
+    expect(r.expected.recommended - r.expected.today).toBeGreaterThanOrEqual(r.expected.interval90[0]);
+    expect(Object.values(r.allocation).reduce((s, x) => s + x, 0)).toBeCloseTo(500, 6);
+    expect(r.journeys.fit + r.journeys.test).toBe(600);
+    // Same inputs, same seed: the same advice.
+    const again = await defendedRecommendation({ ...base, scorer: planted(), budget: 500 });
+    expect(again).toEqual(result);
+  });
+
+  it('refuses limits that cannot be met', async () => {
+    const result = await defendedRecommendation({ ...base, scorer: planted(), budget: 100, limits: { floor: { c0: 80, c1: 80 } } });
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/lower limits/) });
+  });
+});
