@@ -67,7 +67,11 @@ export async function loadTable(path: string, values: FlagValues = {}): Promise<
     maxBadRowShare: input.maxBadRowShare,
     onProgress: (p) => progress(p.bytesRead, p.totalBytes),
   });
-  if (!result.ok) return { ok: false, error: result.error.message };
+  if (!result.ok) {
+    // The core's line speaks to the app's user; here the way to choose the columns is a flag.
+    const hint = result.error.code === 'needs-mapping' ? ' Give them with --map user=COL,time=COL,campaign=COL,conversion=COL or --mapping FILE.' : '';
+    return { ok: false, error: result.error.message + hint };
+  }
   const t = result.table;
   log(`read ${t.rowCount} rows, ${t.userCount} users, ${t.campaignIds.length} campaigns`);
   return { ok: true, table: t };

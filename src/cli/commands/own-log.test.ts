@@ -141,7 +141,7 @@ describe('bad input on the command line', () => {
     ['no conversion role', 1, withMap('user=user_id,time=event_time,campaign=channel'), '--map: Pick the column that tells which journeys converted.'],
     ['ISO times read as seconds', 1, withMap(MAP, '--time-unit', 's'), "The time column 'event_time' holds ISO dates ('2024-01-01T00:00:00.000Z'), not Unix seconds: choose the time unit ISO dates."],
     ['ISO times read as milliseconds', 1, withMap(MAP, '--time-unit', 'ms'), 'not Unix milliseconds'],
-    ['no mapping at all', 1, [], 'This is not the Criteo log: choose which columns hold the user, the time, the campaign and the conversions.'],
+    ['no mapping at all', 1, [], 'This is not the Criteo log: choose which columns hold the user, the time, the campaign and the conversions. Give them with --map user=COL,time=COL,campaign=COL,conversion=COL or --mapping FILE.'],
     ['a mapping file that is not there', 1, ['--mapping', 'nowhere.json'], 'Cannot read the mapping file nowhere.json.'],
     ['a pair without "="', 2, withMap('user'), '--map takes ROLE=COLUMN pairs separated by commas; "user" has no "=".'],
     ['an unknown role', 2, withMap('usr=user_id'), '--map: unknown role "usr"; roles: user, time, campaign,'],
