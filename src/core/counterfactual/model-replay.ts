@@ -16,7 +16,7 @@ import { Split, type PreparedData, type WeightsByModel } from '../prepared';
 import type { JourneyScorer } from '../models/scorer';
 import { bootstrapIntervals, type BootstrapOptions } from './bootstrap';
 import { campaignBudgets, resolveWeights } from '../simulate';
-import { DEFAULT_BATCH_SIZE, JourneyBatcher, throwIfAborted, type JourneySubset } from './journey-batch';
+import { DEFAULT_BATCH_SIZE, JourneyBatcher, journeyWeights, throwIfAborted, type JourneySubset } from './journey-batch';
 
 export interface ModelReplayOptions {
   pitches?: number[];
@@ -36,6 +36,12 @@ export interface ModelReplayOptions {
   /** Pitches replayed so far and in all (models x pitches). */
   onProgress?: (done: number, total: number) => void;
   bootstrap?: BootstrapOptions;
+  /**
+   * Count each unconverted journey 1 / negativeSamplingRate times, so that
+   * expected conversions describe the log before balancing, as removal
+   * effects and Shapley values do (default on).
+   */
+  reweight?: boolean;
 }
 
 export interface ReplayPoint {
@@ -125,6 +131,7 @@ export async function modelReplay(
 
   const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal);
   const n = journeyList.length;
+  const weight = journeyWeights(journeys.label, Uint32Array.from(journeyList), data.negativeSamplingRate, options.reweight ?? true);
   const all = new Float64Array(n);
   for (let i = 0; i < n; i++) await batcher.add(journeyList[i], () => true, all, i);
   await batcher.flush();
@@ -174,14 +181,14 @@ export async function modelReplay(
       }
       await batcher.flush();
       let expected = 0;
-      for (let i = 0; i < n; i++) expected += p[i];
+      for (let i = 0; i < n; i++) expected += weight[i] * p[i];
       probabilities.push(p);
       points[m].push({ pitch, expectedConversions: expected, bought, spent, completeJourneys: complete });
       options.onProgress?.(probabilities.length, total);
     }
   }
   let baseline = 0;
-  for (let i = 0; i < n; i++) baseline += all[i];
+  for (let i = 0; i < n; i++) baseline += weight[i] * all[i];
 
   const byModel: Record<string, ReplayPoint[]> = {};
   let baselineInterval: [number, number] | undefined;
@@ -199,7 +206,7 @@ export async function modelReplay(
       }
     });
     const groupOf = Uint32Array.from({ length: n }, (_, i) => i);
-    const { lower, upper } = bootstrapIntervals(groupOf, n, { group, total: totalOf, value }, series.length, options.bootstrap);
+    const { lower, upper } = bootstrapIntervals(groupOf, n, { group, total: totalOf, value }, series.length, options.bootstrap, weight);
     let t = 0;
     for (const list of points) for (const point of list) point.interval = [lower[t], upper[t++]];
     baselineInterval = [lower[t], upper[t]];
