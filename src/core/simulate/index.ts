@@ -9,6 +9,9 @@
 import type { PreparedData, PreparedEvents, WeightsByModel } from '../prepared';
 import { Split } from '../prepared';
 import type { SimulateSettings } from '../settings';
+import { indexedReplay, indexedReplayScratch, replayIndex } from './indexed';
+
+export { indexedReplay, indexedReplayScratch, replayIndex, type ReplayIndex } from './indexed';
 
 /** What the replay reads: events in time order, the journeys' labels, and campaign ids. */
 export interface ReplayInput {
@@ -245,8 +248,12 @@ export function checkSimulateSettings(s: SimulateSettings): { ok: true } | { ok:
 
 /**
  * Replays every pitch for every weight vector, plus `uniform` (equal weights)
- * as a baseline. The events, the blacklist buffer and the validated weights are
- * shared by all replays; only the budgets change per pitch.
+ * as a baseline. The events, the scratch buffers and the validated weights are
+ * shared by all replays; only the budgets change per pitch. An impressions
+ * budget is replayed from the events grouped by campaign and journey
+ * (indexed.ts), built once here, with the same results as `replay`; a money
+ * budget replays every event per pitch (a purchase there depends on each
+ * event's cost, so a campaign has no single time at which it runs out).
  */
 export function sweepPitches(
   input: ReplayInput,
@@ -271,7 +278,10 @@ export function sweepPitches(
   }
 
   const budget = settings.budget ?? defaultBudget(input, settings.unit);
-  const state = new Uint8Array(input.journeyLabel.length);
+  const indexed = settings.unit === 'impressions' && Number.isFinite(budget) && budget < 2 ** 52;
+  const state = indexed ? new Uint8Array(0) : new Uint8Array(input.journeyLabel.length);
+  const index = indexed ? replayIndex(input) : null;
+  const scratch = index ? indexedReplayScratch(index) : null;
   const total = resolved.length * settings.pitches.length;
   let done = 0;
   const out: ModelSweep[] = resolved.map(([model, w]) => {
@@ -281,7 +291,7 @@ export function sweepPitches(
     let bestBudgets: Float64Array | null = null;
     settings.pitches.forEach((pitch, i) => {
       const budgets = campaignBudgets(w.weights, budget, pitch, settings.unit);
-      const r = replay(input, budgets, settings.unit, state);
+      const r = index ? indexedReplay(index, budgets, scratch!) : replay(input, budgets, settings.unit, state);
       results.push({ pitch, conversions: r.conversions, spent: r.spent, conversionsPerBudget: r.conversions / budget });
       const best = results[bestIndex];
       const better =
