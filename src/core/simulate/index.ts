@@ -282,6 +282,7 @@ export function sweepPitches(
   const state = indexed ? new Uint8Array(0) : new Uint8Array(input.journeyLabel.length);
   const index = indexed ? replayIndex(input) : null;
   const scratch = index ? indexedReplayScratch(index) : null;
+  const replayed = new Map<string, ReplayResult>();
   const total = resolved.length * settings.pitches.length;
   let done = 0;
   const out: ModelSweep[] = resolved.map(([model, w]) => {
@@ -291,7 +292,13 @@ export function sweepPitches(
     let bestBudgets: Float64Array | null = null;
     settings.pitches.forEach((pitch, i) => {
       const budgets = campaignBudgets(w.weights, budget, pitch, settings.unit);
-      const r = index ? indexedReplay(index, budgets, scratch!) : replay(input, budgets, settings.unit, state);
+      // Pitches that give the same budgets (any pitch, for equal weights) give the same replay.
+      const key = budgets.join(',');
+      let r = replayed.get(key);
+      if (!r) {
+        r = index ? indexedReplay(index, budgets, scratch!) : replay(input, budgets, settings.unit, state);
+        replayed.set(key, r);
+      }
       results.push({ pitch, conversions: r.conversions, spent: r.spent, conversionsPerBudget: r.conversions / budget });
       const best = results[bestIndex];
       const better =

@@ -24,18 +24,28 @@
  */
 import type { ReplayInput, ReplayResult } from './index';
 
-/** The events of a replay grouped by campaign and by journey, each group in time order. */
+/** Touchpoints before an event in its journey, as stored: 255 stands for 255 or more. */
+const DEEP = 255;
+
+/**
+ * The events of a replay grouped by campaign and by journey, each group in
+ * time order (an event's index is its time). Laid out so that checking an
+ * event reads its campaign's arrays in order and its journey's earlier
+ * events in one place: ~17 bytes per event.
+ */
 export interface ReplayIndex {
   events: number;
   journeys: number;
-  /** Campaign c's events are positions campaignStart[c] .. campaignStart[c+1]) of campaignEvent (event index = time) and campaignJourney. */
+  /** Campaign c's events are positions campaignStart[c] .. campaignStart[c+1]) of the next three arrays. */
   campaignStart: Uint32Array;
   campaignEvent: Uint32Array;
-  campaignJourney: Uint32Array;
-  /** Journey j's events are positions journeyStart[j] .. journeyStart[j+1]) of journeyEvent and journeyCampaign. */
+  /** Where the event sits in `journeyRecords` (record number). */
+  campaignRecord: Uint32Array;
+  /** Events before it in its journey (DEEP: that many or more, look the journey up). */
+  campaignDepth: Uint8Array;
+  /** Journey j's events are records journeyStart[j] .. journeyStart[j+1]), each two numbers: event index, campaign. */
   journeyStart: Uint32Array;
-  journeyEvent: Uint32Array;
-  journeyCampaign: Uint32Array | Uint16Array;
+  journeyRecords: Uint32Array;
   /** Journeys that converted and have at least one event. */
   converted: Uint32Array;
 }
@@ -54,37 +64,57 @@ export function replayIndex(input: ReplayInput): ReplayIndex {
   for (let c = 0; c < campaigns; c++) campaignStart[c + 1] += campaignStart[c];
   for (let j = 0; j < journeys; j++) journeyStart[j + 1] += journeyStart[j];
   const campaignEvent = new Uint32Array(count);
-  const campaignJourney = new Uint32Array(count);
-  const journeyEvent = new Uint32Array(count);
-  const journeyCampaign = campaigns <= 0x10000 ? new Uint16Array(count) : new Uint32Array(count);
+  const campaignRecord = new Uint32Array(count);
+  const campaignDepth = new Uint8Array(count);
+  const journeyRecords = new Uint32Array(2 * count);
   const nextC = campaignStart.slice(0, campaigns);
   const nextJ = journeyStart.slice(0, journeys);
   for (let e = 0; e < count; e++) {
     const c = campaign[e];
     const j = journey[e];
+    const b = nextJ[j]++;
+    journeyRecords[2 * b] = e;
+    journeyRecords[2 * b + 1] = c;
     const a = nextC[c]++;
     campaignEvent[a] = e;
-    campaignJourney[a] = j;
-    const b = nextJ[j]++;
-    journeyEvent[b] = e;
-    journeyCampaign[b] = c;
+    campaignRecord[a] = b;
+    campaignDepth[a] = Math.min(DEEP, b - journeyStart[j]);
   }
   let n = 0;
   for (let j = 0; j < journeys; j++) if (input.journeyLabel[j] && journeyStart[j + 1] > journeyStart[j]) n++;
   const converted = new Uint32Array(n);
   n = 0;
   for (let j = 0; j < journeys; j++) if (input.journeyLabel[j] && journeyStart[j + 1] > journeyStart[j]) converted[n++] = j;
-  return { events: count, journeys, campaignStart, campaignEvent, campaignJourney, journeyStart, journeyEvent, journeyCampaign, converted };
+  return { events: count, journeys, campaignStart, campaignEvent, campaignRecord, campaignDepth, journeyStart, journeyRecords, converted };
 }
 
 /** Scratch space of `indexedReplay`, reusable across calls on one index. */
 export interface IndexedReplayScratch {
-  /** Per journey: >= 0, that many of its first events checked and none blacklists it; < 0, blacklisted at event -(value + 1). */
+  /**
+   * Per journey, used for journeys of DEEP events or more: >= 0, that many of
+   * its first events checked and none blacklists it; < 0, blacklisted at event -(value + 1).
+   */
   journey: Int32Array;
+  /** Journeys whose entry is not 0: cleared at the next replay instead of the whole array. */
+  touched: number[];
 }
 
 export function indexedReplayScratch(index: ReplayIndex): IndexedReplayScratch {
-  return { journey: new Int32Array(index.journeys) };
+  return { journey: new Int32Array(index.journeys), touched: [] };
+}
+
+/** The journey holding record `record`: a binary search over journeyStart (only for deep events, which are rare). */
+function journeyOfRecord(journeyStart: Uint32Array, record: number): number {
+  let lo = 0;
+  let hi = journeyStart.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (journeyStart[mid] <= record) lo = mid;
+    else hi = mid - 1;
+  }
+  // Empty journeys share their start with the next one: step to the one that holds the record.
+  while (journeyStart[lo + 1] <= record) lo++;
+  return lo;
 }
 
 /** A binary min-heap of campaigns keyed by time, with stale entries skipped by the caller. */
@@ -145,7 +175,7 @@ class CampaignHeap {
  */
 export function indexedReplay(index: ReplayIndex, budgets: Float64Array, scratch: IndexedReplayScratch = indexedReplayScratch(index)): ReplayResult {
   const campaigns = budgets.length;
-  const { campaignStart, campaignEvent, campaignJourney, journeyStart, journeyEvent, journeyCampaign } = index;
+  const { campaignStart, campaignEvent, campaignRecord, campaignDepth, journeyStart, journeyRecords } = index;
   const never = index.events;
   // Exhaustion time per campaign: -1 with no budget, `never` until known.
   const exhausted = new Float64Array(campaigns).fill(never);
@@ -154,25 +184,43 @@ export function indexedReplay(index: ReplayIndex, budgets: Float64Array, scratch
   const next = new Uint32Array(campaigns);
   const candidate = new Float64Array(campaigns).fill(-1);
   const state = scratch.journey;
-  state.fill(0);
+  const touched = scratch.touched;
+  for (const j of touched) state[j] = 0;
+  touched.length = 0;
 
-  /** Whether event e of journey j comes before any blacklisting of j; exact once every exhaustion before e is known. */
-  const alive = (j: number, e: number): boolean => {
+  /**
+   * Whether the event at campaign position p comes before any blacklisting of
+   * its journey: none of the journey's earlier events came after its own
+   * campaign's exhaustion. Exact once every exhaustion before the event is known.
+   */
+  const alive = (p: number): boolean => {
+    const depth = campaignDepth[p];
+    if (depth === 0) return true;
+    const record = campaignRecord[p];
+    if (depth < DEEP) {
+      // Short journeys (nearly all): read the earlier events again, they sit together.
+      for (let r = 2 * (record - depth); r < 2 * record; r += 2) if (exhausted[journeyRecords[r + 1]] < journeyRecords[r]) return false;
+      return true;
+    }
+    // Long journeys: remember how far they were checked, so that each event is read once per replay.
+    const j = journeyOfRecord(journeyStart, record);
     const s = state[j];
+    const e = campaignEvent[p];
     if (s < 0) return -(s + 1) >= e;
     const base = journeyStart[j];
-    const end = journeyStart[j + 1];
-    let p = base + s;
-    while (p < end) {
-      const at = journeyEvent[p];
-      if (at >= e) break;
-      if (exhausted[journeyCampaign[p]] < at) {
+    let r = base + s;
+    for (; r < record; r++) {
+      const at = journeyRecords[2 * r];
+      if (exhausted[journeyRecords[2 * r + 1]] < at) {
+        if (s === 0) touched.push(j);
         state[j] = -(at + 1);
         return false;
       }
-      p++;
     }
-    state[j] = p - base;
+    if (r - base > s) {
+      if (s === 0) touched.push(j);
+      state[j] = r - base;
+    }
     return true;
   };
 
@@ -199,7 +247,7 @@ export function indexedReplay(index: ReplayIndex, budgets: Float64Array, scratch
     let p = next[c];
     const end = campaignStart[c + 1];
     while (live[c] < cap[c] && p < end && campaignEvent[p] <= t) {
-      if (alive(campaignJourney[p], campaignEvent[p])) live[c]++;
+      if (alive(p)) live[c]++;
       p++;
     }
     next[c] = p;
@@ -216,17 +264,18 @@ export function indexedReplay(index: ReplayIndex, budgets: Float64Array, scratch
   // Campaigns that never run out: every exhaustion is known now, so their remaining events can be checked.
   for (const c of open) {
     const end = campaignStart[c + 1];
-    for (let p = next[c]; p < end; p++) if (alive(campaignJourney[p], campaignEvent[p])) live[c]++;
+    for (let p = next[c]; p < end; p++) if (alive(p)) live[c]++;
     next[c] = end;
   }
 
   let conversions = 0;
   for (let q = 0; q < index.converted.length; q++) {
     const j = index.converted[q];
-    if (state[j] < 0) continue;
+    const s = state[j];
+    if (s < 0) continue;
     let clean = true;
-    for (let p = journeyStart[j] + state[j]; p < journeyStart[j + 1]; p++) {
-      if (exhausted[journeyCampaign[p]] < journeyEvent[p]) {
+    for (let r = journeyStart[j] + s; r < journeyStart[j + 1]; r++) {
+      if (exhausted[journeyRecords[2 * r + 1]] < journeyRecords[2 * r]) {
         clean = false;
         break;
       }
