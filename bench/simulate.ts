@@ -11,7 +11,7 @@
  * the ingest, in memory (nothing is written). Targets: preparation of all
  * events under 10 s, one replay under 1 s, the sweep under 8 CPU-s. The sweep
  * is timed twice in one run: every pitch replayed event by event (before),
- * and sweepPitches (the indexed replay), with a check that they agree.
+ * and sweepPitches (replays side by side, one pass per model), with a check that they agree.
  * --skip-features leaves out the preparation with features (memory).
  */
 import { existsSync, openAsBlob } from 'node:fs';
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const once = timed(() => replay(input, budgets, 'impressions'));
   console.log(`one replay                    ${once.figures} (target < 1 s; ${once.value.conversions} conversions)`);
 
-  // Before: every pitch replayed event by event (what sweepPitches did until the indexed replay).
+  // Before: every pitch replayed event by event (what sweepPitches did before replayLanes).
   const settings = { pitches: [...DEFAULT_PITCHES], unit: 'impressions' as const };
   const perPitch = timed(() => {
     const state = new Uint8Array(input.journeyLabel.length);
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const vectors = sweep.models.length;
   const same = sweep.models.every((m, i) => m.results.every((r, k) => r.conversions === perPitch.value[i][k]));
   console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors, per-pitch replay (before)   ${perPitch.figures}`);
-  console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors, indexed (sweepPitches)    ${swept.figures} (index build included; target < 8 CPU-s at 16.5 M rows; same conversions as before: ${same})`);
+  console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors, sweepPitches (8 lanes a pass)    ${swept.figures} (target < 8 CPU-s at 16.5 M rows; same conversions as before: ${same})`);
   for (const m of sweep.models) console.log(`  ${m.model.padEnd(10)} best pitch ${m.best.pitch}, ${m.best.conversions} conversions`);
   if (!same) process.exitCode = 1;
 }
