@@ -120,7 +120,7 @@ interface PrefixTree {
   nodes: number;
   parent: Int32Array;
   src: Int32Array;
-  depth: Uint8Array;
+  depth: Uint16Array;
   /** Per journey of the batch: its last node, -1 when it kept no touchpoint. */
   leaf: Int32Array;
 }
@@ -140,7 +140,7 @@ function buildTree(batch: SequenceBatch, layout: FeatureLayout): PrefixTree {
   for (let q = 0; q < count * steps; q++) if (batch.mask[q] !== 0) kept++;
   const parent = new Int32Array(kept);
   const src = new Int32Array(kept);
-  const depth = new Uint8Array(kept);
+  const depth = new Uint16Array(kept);
   const leaf = new Int32Array(count);
   let size = 1;
   while (size < 2 * kept) size *= 2;
