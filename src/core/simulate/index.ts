@@ -243,7 +243,7 @@ export function checkSimulateSettings(s: SimulateSettings): { ok: true } | { ok:
   return { ok: true };
 }
 
-/** Replays `replayLanes` runs side by side: one bit of the per-journey state byte each. */
+/** How many replays `replayLanes` runs side by side: one bit each of a journey's state byte. 16 or 32 (wider state) were slower at 16 M events: the work per replay, not the shared reads, dominates then. */
 export const REPLAY_LANES = 8;
 
 /**
