@@ -4,10 +4,12 @@
  * 100 k journeys, with a plain-TypeScript stand-in scorer whose cost per
  * journey is close to a small recurrent network's, and how the work grows
  * with the number of campaigns. With --attention, also times the real
- * attention scorer (tfjs, wasm) on a sample and extrapolates.
+ * attention scorer (wasm) on a sample and extrapolates: journey-variants
+ * scored per CPU-second by the tfjs forward (the reference) and by the
+ * prefix-tree forward (prefix-scorer.ts), in the same run on the same journeys.
  * Figures are CPU seconds of this process (see `timed`).
  *
- *   npx tsx bench/counterfactual.ts [--journeys 100000] [--campaigns 10,50,400] [--attention]
+ *   npx tsx bench/counterfactual.ts [--journeys 100000] [--campaigns 10,50,400] [--attention] [--attention-only]
  */
 import { parseArgs } from 'node:util';
 import { markovAttribution } from '../src/core/counterfactual/markov';
@@ -24,6 +26,10 @@ const { values } = parseArgs({
     journeys: { type: 'string', default: '100000' },
     campaigns: { type: 'string', default: '10,50,400' },
     attention: { type: 'boolean', default: false },
+    /** Skip the stand-in scorer's tables (they need the journeys built, but not timed). */
+    'attention-only': { type: 'boolean', default: false },
+    /** Journeys of the tfjs reference run (slow); the prefix path runs on --attention-sample. */
+    'reference-sample': { type: 'string', default: '2000' },
     'attention-sample': { type: 'string', default: '2000' },
     /** Second-order Markov solves one system per campaign over tens of thousands of states: sample it. */
     'order2-journeys': { type: 'string', default: '20000' },
@@ -150,6 +156,7 @@ let attentionData: PreparedData | null = null;
 for (const campaigns of campaignCounts) {
   const [data, buildSeconds] = await timed(() => makeData(journeyCount, campaigns, 1));
   attentionData ??= data;
+  if (values['attention-only']) break;
   const scorer = standInScorer(campaigns, 2);
   const { mean, over6 } = distinctPerJourney(data);
   console.log(`\n${campaigns} campaigns: ${data.events.count} events, ${mean.toFixed(2)} distinct campaigns per journey, ${over6} journeys over 6 (built in ${buildSeconds.toFixed(1)} s)`);
@@ -196,7 +203,7 @@ for (const campaigns of campaignCounts) {
   table(['', '', '%', (100 * shapley.scored * perJourneySeconds) / shapleySeconds]);
 }
 
-if (values.attention && attentionData) {
+if ((values.attention || values['attention-only']) && attentionData) {
   // The real attention scorer on wasm; the weights barely matter for its cost, so one short epoch.
   const { useBackend } = await import('../src/core/models/backend');
   const { trainModel, createScorer } = await import('../src/core/models/train');
@@ -205,21 +212,26 @@ if (values.attention && attentionData) {
   console.log('\nattention scorer:', await useBackend('wasm'));
   const data = attentionData;
   const model = await trainModel(data, 'attention', { ...DEFAULT_TRAIN, epochs: { ...DEFAULT_TRAIN.epochs, attention: 1 } }, {}, { maxBatchesPerEpoch: 2, trainRows: Int32Array.from({ length: 512 }, (_, i) => i) });
-  const scorer = createScorer(model);
   const sample = Number(values['attention-sample']);
-  const subsetSpecs = makeData(sample, data.campaignIds.length, 3);
-  // First calls compile kernels and grow the wasm heap: keep them out of the figures.
-  await modelRemovalEffects(makeData(200, data.campaignIds.length, 4), scorer);
-  const [removal, seconds] = await timed(() => modelRemovalEffects(subsetSpecs, scorer));
-  const per = seconds / removal.scored;
-  table(['attention (wasm) removal on', sample, 'journeys; µs per journey scored', per * 1e6]);
-  table(['attention, extrapolated removal for', journeyCount, 'journeys; seconds', per * removal.scored * (journeyCount / sample)]);
-  const [shapley, shapleySeconds] = await timed(() => shapleyAttribution(subsetSpecs, scorer, { permutations: 100 }));
-  table(['attention (wasm) shapley on', sample, 'journeys; seconds', shapleySeconds]);
-  table(['attention, extrapolated shapley for', journeyCount, 'journeys; seconds', (shapleySeconds * journeyCount) / sample]);
-  void shapley;
+  const referenceSample = Number(values['reference-sample']);
+  const campaigns = data.campaignIds.length;
+  const tensorsBefore = tf.memory().numTensors;
+  for (const [path, size] of [
+    ['tfjs', referenceSample],
+    ['prefix', sample],
+  ] as const) {
+    const scorer = createScorer(model, 512, path);
+    const subset = makeData(size, campaigns, 3);
+    // First calls compile kernels and grow the wasm heap: keep them out of the figures.
+    await modelRemovalEffects(makeData(200, campaigns, 4), scorer);
+    const [removal, seconds] = await timed(() => modelRemovalEffects(subset, scorer));
+    const [shapley, shapleySeconds] = await timed(() => shapleyAttribution(subset, scorer, { permutations: 100 }));
+    table([`attention (wasm, ${path}) removal on`, size, 'journeys; journey-variants per CPU-s', removal.scored / seconds]);
+    table([`attention (wasm, ${path}) shapley on`, size, 'journeys; journey-variants per CPU-s', shapley.scored / shapleySeconds]);
+    table([`attention (${path}), extrapolated removal + shapley for`, journeyCount, 'journeys; CPU-s', ((seconds + shapleySeconds) * journeyCount) / size]);
+  }
+  console.log('tensors left by the scorers', tf.memory().numTensors - tensorsBefore);
   model.dispose();
-  console.log('tensors left', tf.memory().numTensors);
 }
 
 console.log('\n' + rows.join('\n'));

@@ -9,7 +9,10 @@
  * (~/.cache/attribution-lab/criteo-16.5M.tsv.gz) when it is there and --rows is
  * not given; otherwise generates a log with the same generator straight into
  * the ingest, in memory (nothing is written). Targets: preparation of all
- * events under 10 s, one replay under 1 s, the sweep under 30 s.
+ * events under 10 s, one replay under 1 s, the sweep under 8 CPU-s. The sweep
+ * is timed twice in one run: every pitch replayed event by event (before),
+ * and sweepPitches (replays side by side, one pass per model), with a check that they agree.
+ * --skip-features leaves out the preparation with features (memory).
  */
 import { existsSync, openAsBlob } from 'node:fs';
 import { homedir } from 'node:os';
@@ -85,7 +88,7 @@ async function loadTable(rows: number | undefined): Promise<EventTable> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'skip-features': { type: 'boolean', default: false } }, strict: true });
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   const table = await loadTable(rows);
 
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
 
   // Features and padded sequences take journeys x steps of memory: measured with the
   // default minimum of 2 touchpoints, as the models would be trained.
-  {
+  if (!values['skip-features']) {
     const full = timed(() => prepareJourneys(table, { ...everything, minTouchpoints: DEFAULT_PREPARE.minTouchpoints }));
     const seq = full.value.sequences;
     const bytes = seq.campaign.byteLength + seq.categories.byteLength + seq.numeric.byteLength + seq.mask.byteLength;
@@ -124,12 +127,28 @@ async function main(): Promise<void> {
   const once = timed(() => replay(input, budgets, 'impressions'));
   console.log(`one replay                    ${once.figures} (target < 1 s; ${once.value.conversions} conversions)`);
 
-  const swept = timed(() => sweepPitches(input, weights, { pitches: [...DEFAULT_PITCHES], unit: 'impressions' }));
+  // Before: every pitch replayed event by event (what sweepPitches did before replayLanes).
+  const settings = { pitches: [...DEFAULT_PITCHES], unit: 'impressions' as const };
+  const perPitch = timed(() => {
+    const state = new Uint8Array(input.journeyLabel.length);
+    const uniform = Object.fromEntries(input.campaignIds.map((id) => [id, 1]));
+    const out: number[][] = [];
+    for (const w of [...Object.values(weights), uniform]) {
+      const r = resolveWeights(input.campaignIds, w);
+      if (!r.ok) throw new Error(r.error);
+      out.push(settings.pitches.map((p) => replay(input, campaignBudgets(r.weights, 0.1 * input.events.count, p, 'impressions'), 'impressions', state).conversions));
+    }
+    return out;
+  });
+  const swept = timed(() => sweepPitches(input, weights, settings));
   const sweep = swept.value;
   if (!sweep.ok) throw new Error(sweep.error);
   const vectors = sweep.models.length;
-  console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors      ${swept.figures} (target < 30 s)`);
+  const same = sweep.models.every((m, i) => m.results.every((r, k) => r.conversions === perPitch.value[i][k]));
+  console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors, per-pitch replay (before)   ${perPitch.figures}`);
+  console.log(`sweep ${DEFAULT_PITCHES.length} pitches x ${vectors} vectors, sweepPitches (8 lanes a pass)    ${swept.figures} (target < 8 CPU-s at 16.5 M rows; same conversions as before: ${same})`);
   for (const m of sweep.models) console.log(`  ${m.model.padEnd(10)} best pitch ${m.best.pitch}, ${m.best.conversions} conversions`);
+  if (!same) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

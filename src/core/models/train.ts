@@ -34,6 +34,7 @@ import {
   type NetworkConfig,
   type Recurrence,
 } from './networks';
+import { prefixLogits, prefixWeights, type PrefixWeights } from './prefix-scorer';
 import type { JourneyScorer, SequenceBatch } from './scorer';
 import type { EpochRecord } from './metrics';
 
@@ -426,12 +427,42 @@ export async function attentionOf(model: TrainedModel, batch: SequenceBatch, chu
 }
 
 /**
+ * How `createScorer` computes: `prefix` is the forward-only pass over a
+ * prefix tree of the batch (prefix-scorer.ts), for networks whose recurrence
+ * runs in JS (wasm, cpu); `tfjs` is the training forward in length-sorted
+ * chunks, which GPU backends keep (no synchronous reads). `auto` picks by the network.
+ */
+export type ScoringPath = 'auto' | 'prefix' | 'tfjs';
+
+/**
  * Counterfactual scoring for the sequence models: conversion probability per
  * journey, prior-corrected for balancing; a journey with no unmasked
  * touchpoint scores 0.
  */
-export function createScorer(model: TrainedModel, chunk = 512): JourneyScorer {
+export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath = 'auto'): JourneyScorer {
   if (model.name === 'logreg') throw new Error('the regression scores journey aggregates, not sequences');
+  const usePrefix = path === 'prefix' || (path === 'auto' && model.network.recurrence === 'js');
+  if (usePrefix) {
+    // Read once, and again only if a variable was assigned since (assign swaps a variable's dataId).
+    let cached: { weights: PrefixWeights; ids: object[] } | null = null;
+    const weights = (): PrefixWeights => {
+      const ids = [...model.network.variables.values()].map((v) => v.dataId);
+      if (!cached || cached.ids.some((id, i) => id !== ids[i])) cached = { weights: prefixWeights(model.network), ids };
+      return cached.weights;
+    };
+    return {
+      name: model.name,
+      async score(batch: SequenceBatch): Promise<Float32Array> {
+        const logits = prefixLogits(weights(), model.layout, batch);
+        const out = new Float32Array(batch.count);
+        for (let r = 0; r < batch.count; r++) {
+          // As the tfjs path: the sigmoid in float32, then the prior correction.
+          out[r] = Number.isNaN(logits[r]) ? 0 : priorCorrect(Math.fround(1 / (1 + Math.exp(-logits[r]))), model.negativeSamplingRate);
+        }
+        return out;
+      },
+    };
+  }
   return {
     name: model.name,
     async score(batch: SequenceBatch): Promise<Float32Array> {
