@@ -129,6 +129,23 @@ describe('defendedRecommendation', () => {
     expect(again).toEqual(result);
   });
 
+  it('reports its progress and stops when cancelled', async () => {
+    const seen: number[] = [];
+    const controller = new AbortController();
+    const run = defendedRecommendation({
+      ...base,
+      scorer: planted(),
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        seen.push(done / total);
+        if (seen.length === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.every((x) => x >= 0 && x <= 1)).toBe(true);
+  });
+
   it('refuses limits that cannot be met', async () => {
     const result = await defendedRecommendation({ ...base, scorer: planted(), budget: 100, limits: { floor: { c0: 80, c1: 80 } } });
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/lower limits/) });
