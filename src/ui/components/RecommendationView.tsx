@@ -168,6 +168,37 @@ export function RecommendationView({ sweep, defended, onRecommend }: Props) {
             {formatCount(defended.journeys.fit)} other journeys. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
             {defended.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
           </p>
+          <details>
+            <summary>Every allocation compared</summary>
+            <div className="table-scroll">
+              <table className="table" data-testid="rec-candidates">
+                <thead>
+                  <tr>
+                    <th scope="col">Allocation</th>
+                    <th scope="col" className="num-col">Pitch</th>
+                    <th scope="col" className="num-col">Fit journeys</th>
+                    <th scope="col" className="num-col">Held-out journeys</th>
+                    <th scope="col" className="num-col">Gain against today</th>
+                    <th scope="col" className="num-col">90% interval</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {defended.candidates.map((c) => (
+                    <tr key={c.method} data-method={c.method} data-expected={c.test}>
+                      <th scope="row">{c.label}</th>
+                      <td className="num-col">{c.pitch ?? ''}</td>
+                      <td className="num-col">{c.fit.toFixed(1)}</td>
+                      <td className="num-col">{c.test.toFixed(1)}</td>
+                      <td className="num-col">{signed(c.gain)}</td>
+                      <td className="num-col">
+                        {signed(c.interval90[0])} to {signed(c.interval90[1])}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
         </div>
       )}
       {replayed && (
