@@ -3,7 +3,8 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { DefendedRecommendation } from '../../core/recommend';
-import type { Sweep } from '../../core/simulate';
+import type { Recommendation, Sweep } from '../../core/simulate';
+import type { JobResult } from '../../shared/protocol';
 import { RecommendationView } from './RecommendationView';
 
 const sweep: Sweep = {
@@ -39,7 +40,7 @@ function defended(method: string, low: number): DefendedRecommendation {
   };
 }
 
-const render = (d?: DefendedRecommendation) => renderToStaticMarkup(createElement(RecommendationView, { sweep, defended: d, onRecommend: () => new Promise(() => {}) }));
+const render = (d?: DefendedRecommendation) => renderToStaticMarkup(createElement(RecommendationView, { sweep, defended: d, onRecommend: () => new Promise<JobResult<Recommendation>>(() => {}) }));
 
 describe('RecommendationView', () => {
   it('opens on the defended allocation, names it and shows today beside it with the gain and its interval', () => {
