@@ -60,6 +60,12 @@ describe('RecommendationView', () => {
     expect(html).toMatch(/data-campaign="b" data-recommended="40"/);
   });
 
+  it('says when the defended recommendation was made for another budget, and opens on the article replay instead', () => {
+    const html = render({ ...defended('optimised', 1.5), budget: 200 });
+    expect(html).toContain('data-testid="rec-defended-stale"');
+    expect(html).not.toContain('data-testid="rec-defended"');
+  });
+
   it('without a defended recommendation, waits for the article replay of the preferred method', () => {
     const html = render(undefined);
     expect(html).not.toContain('rec-defended');

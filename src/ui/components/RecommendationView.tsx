@@ -40,7 +40,9 @@ function defendedRows(d: DefendedRecommendation): CampaignRecommendation[] {
  * by more than its interval); any method at any pitch, with limits, is one
  * choice away, replayed by the article's rule and labelled so.
  */
-export function RecommendationView({ sweep, defended, onRecommend }: Props) {
+export function RecommendationView({ sweep, defended: made, onRecommend }: Props) {
+  // Made for the run's budget and unit: after a re-sweep with another budget it no longer applies.
+  const defended = made && made.unit === sweep.unit && Math.abs(made.budget - sweep.budget) <= 1e-9 * sweep.budget ? made : undefined;
   const models = sweep.models.filter((m) => m.model !== 'uniform');
   const preferred = models.find((m) => m.model === 'attention') ?? models[0];
   const [model, setModel] = useState(defended ? DEFENDED : (preferred?.model ?? ''));
@@ -146,6 +148,11 @@ export function RecommendationView({ sweep, defended, onRecommend }: Props) {
         </button>
       </form>
       {status.state === 'failed' && !showDefended && <ErrorView error={status.error} />}
+      {made && !defended && (
+        <p data-testid="rec-defended-stale">
+          The recommendation judged on held-out journeys was made for a budget of {amount(made.budget, made.unit)} {made.unit}; run again to judge this budget.
+        </p>
+      )}
       {showDefended && (
         <div
           data-testid="rec-defended"
