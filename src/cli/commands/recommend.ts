@@ -96,6 +96,9 @@ async function run(args: string[]): Promise<number> {
           expected: rec.expected,
           candidates: rec.candidates,
           journeys: rec.journeys,
+          // Journeys the model scored (each distinct set of served touchpoints once) and moves the search made.
+          scored: rec.scored,
+          optimiserMoves: rec.optimiserMoves,
           seconds: rec.seconds,
           settings: ctx.prepared!.settings,
         }
