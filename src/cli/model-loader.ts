@@ -15,10 +15,9 @@ import type { TrainedModel } from '../core/models/train';
 import type { PreparedData } from '../core/prepared';
 import type { RunCallbacks } from '../core/run';
 import { useBestNodeBackend } from '../core/models/backend';
-import type { Backend, NeuralModelName } from '../core/settings';
+import type { Backend, NeuralModelName, TrainSettings } from '../core/settings';
 import { log } from './command';
-import { TRAINED_MODEL, type FlagValues } from './flags';
-import { loadTable, type LoadResult as TableResult } from './run';
+import { TRAINED_MODEL } from './flags';
 
 async function hasFile(path: string): Promise<boolean> {
   try {
@@ -41,18 +40,6 @@ export async function findSavedModel(dir: string): Promise<SavedModelDir> {
 /** Checks --model before the log is read, so a wrong folder fails in a second, not after minutes of reading. */
 export async function checkModelFlag(dir: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
   return dir === undefined ? { ok: true } : findSavedModel(dir);
-}
-
-/**
- * Reads the log, but first checks the --model folder when a model will be
- * needed, so that a wrong folder fails in a second rather than after a long read.
- */
-export async function loadTableForModel(path: string, modelDir: string | undefined, needsModel: boolean, flags: FlagValues = {}): Promise<TableResult> {
-  if (needsModel) {
-    const modelFlag = await checkModelFlag(modelDir);
-    if (!modelFlag.ok) return modelFlag;
-  }
-  return loadTable(path, flags);
 }
 
 /**
@@ -125,4 +112,28 @@ export async function savedModelProvider(
       return model;
     },
   };
+}
+
+/** The network that judges counterfactual journeys in a command's run, and where it comes from. */
+export interface Judge {
+  name: NeuralModelName;
+  source: 'loaded' | 'trained';
+  /** Hands a loaded model to the run instead of training one. */
+  callbacks: RunCallbacks;
+}
+
+/**
+ * The judge for a command: the model saved in `--model DIR` (read now, so a
+ * wrong folder fails before the log is read), else the attention model,
+ * trained in the run with `train`'s settings.
+ */
+export async function judgeFor(modelDir: string | undefined, train: TrainSettings): Promise<{ ok: true; judge: Judge } | { ok: false; error: string }> {
+  if (modelDir !== undefined) {
+    const saved = await savedModelProvider(modelDir, train.backend);
+    if (!saved.ok) return saved;
+    return { ok: true, judge: { name: saved.name, source: 'loaded', callbacks: { provideModel: saved.provide } } };
+  }
+  const epochs = train.epochs[TRAINED_MODEL];
+  log(`no --model given: training the ${TRAINED_MODEL} model first (${epochs} epoch${epochs === 1 ? '' : 's'}); save one with train --save-model DIR to skip this`);
+  return { ok: true, judge: { name: TRAINED_MODEL, source: 'trained', callbacks: {} } };
 }

@@ -18,9 +18,9 @@ import type { WeightsByModel } from '../../core/prepared';
 import { DEFAULT_COUNTERFACTUAL, DEFAULT_HALF_LIFE_DAYS, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
-import { loadTableForModel, savedModelProvider } from '../model-loader';
-import { runCliSteps } from '../run';
+import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
+import { judgeFor } from '../model-loader';
+import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   `usage: npm run --silent cli -- attribute FILE [--models ${ATTRIBUTION_METHODS.join(',')}] [--out weights.json|weights.csv] ` +
@@ -63,40 +63,36 @@ async function run(args: string[]): Promise<number> {
   const train = scored ? scorerTrainSettings(values, flags.settings.seed) : null;
   if (!scored && values.model !== undefined) log(`--model is only read by ${MODEL_BASED_METHODS.join(' and ')}; ignored.`);
 
-  const saved = scored && values.model !== undefined ? await savedModelProvider(values.model, train?.backend) : null;
-  if (saved && !saved.ok) {
-    log(saved.error);
+  const found = train ? await judgeFor(values.model, train) : null;
+  if (found && !found.ok) {
+    log(found.error);
     return 1;
   }
-  const loaded = await loadTableForModel(positionals[0], values.model, scored, values);
+  const loaded = await loadTable(positionals[0], values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  const judge = saved?.ok ? saved.name : TRAINED_MODEL;
-  if (train && !saved) {
-    const epochs = train.epochs[TRAINED_MODEL];
-    log(`no --model given: training the ${TRAINED_MODEL} model first (${epochs} epoch${epochs === 1 ? '' : 's'}); save one with train --save-model DIR to skip this`);
-  }
+  const judge = found?.ok ? found.judge : null;
   const defaults = defaultRunSettings();
   const settings: RunSettings = {
     ...defaults,
     prepare: flags.settings,
-    train: train ? { ...train, models: [judge] } : { ...defaults.train, models: [] },
+    train: train && judge ? { ...train, models: [judge.name] } : { ...defaults.train, models: [] },
     halfLifeDays,
     counterfactual: { ...DEFAULT_COUNTERFACTUAL, maxJourneys: Infinity, journeys, markovOrder, exactUpTo, permutations },
   };
-  const steps: RunStep[] = ['prepare', 'position', 'counterfactual', ...(scored ? [judge, 'counterfactual-model' as const] : [])];
+  const steps: RunStep[] = ['prepare', 'position', 'counterfactual', ...(judge ? [judge.name, 'counterfactual-model' as const] : [])];
   // Only the model-based methods read the sequences; the rest skip building them.
-  const result = await runCliSteps(loaded.table, settings, steps, { methods: models, features: scored }, saved?.ok ? { provideModel: saved.provide } : {});
+  const result = await runCliSteps(loaded.table, settings, steps, { methods: models, features: scored }, judge?.callbacks);
   if (!result.ok) {
     log(result.error);
     return 1;
   }
   const { ctx } = result;
   const prepared = ctx.prepared!;
-  const scorer = ctx.models.find((m) => m.name === judge);
-  const scorerInfo = scorer ? { model: scorer.name, source: saved ? 'loaded' : 'trained', backend: ctx.backend } : null;
+  const scorer = judge && ctx.models.find((m) => m.name === judge.name);
+  const scorerInfo = judge && scorer ? { model: scorer.name, source: judge.source, backend: ctx.backend } : null;
   for (const m of ctx.models) m.dispose();
 
   // Weights in the order the models were asked for.

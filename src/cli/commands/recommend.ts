@@ -12,12 +12,12 @@ import type { RunStep } from '../../core/methods';
 import type { DefendedRecommendation } from '../../core/recommend';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--out allocation.json] ' +
-  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${PREPARE_USAGE}`;
+  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 /** Every step of the app's run but the two replays, whose results the recommendation does not read. */
 export const RECOMMEND_STEPS: readonly RunStep[] = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'recommend'];
@@ -28,6 +28,7 @@ export const RECOMMEND_OPTIONS = {
   out: { type: 'string' },
   ...TRAIN_OPTIONS,
   ...PREPARE_OPTIONS,
+  ...INPUT_OPTIONS,
 } as const;
 
 /** The app's default settings with the flags applied: the run the app would make on this log. */
@@ -60,7 +61,7 @@ async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: RECOMMEND_OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError(USAGE);
   const settings = recommendSettings(values);
-  const loaded = await loadTable(positionals[0]);
+  const loaded = await loadTable(positionals[0], values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;

@@ -14,9 +14,9 @@ import type { ReplayScope } from '../../core/simulate';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings, TRAINED_MODEL } from '../flags';
-import { loadTableForModel, savedModelProvider } from '../model-loader';
-import { runCliSteps } from '../run';
+import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
+import { judgeFor } from '../model-loader';
+import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
@@ -76,12 +76,13 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
 
-  const saved = train && values.model !== undefined ? await savedModelProvider(values.model, train?.backend) : null;
-  if (saved && !saved.ok) {
-    log(saved.error);
+  const found = train ? await judgeFor(values.model, train) : null;
+  if (found && !found.ok) {
+    log(found.error);
     return 1;
   }
-  const loaded = await loadTableForModel(positionals[0], values.model, train !== null, values);
+  const judgeModel = found?.ok ? found.judge : null;
+  const loaded = await loadTable(positionals[0], values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
@@ -90,23 +91,22 @@ async function run(args: string[]): Promise<number> {
     log('--cost needs a cost column, and this log has none.');
     return 1;
   }
-  const scorerName = saved?.ok ? saved.name : TRAINED_MODEL;
   const defaults = defaultRunSettings();
   const settings: RunSettings = {
     ...defaults,
     prepare: flags.settings,
-    train: train ? { ...train, models: [scorerName] } : { ...defaults.train, models: [] },
+    train: train && judgeModel ? { ...train, models: [judgeModel.name] } : { ...defaults.train, models: [] },
     simulate,
     counterfactual: { ...DEFAULT_COUNTERFACTUAL, modelReplay: true, maxJourneys: Infinity, journeys: scope },
   };
-  const steps: RunStep[] = ['prepare', 'simulate', ...(train ? [scorerName, 'model-replay' as const] : [])];
+  const steps: RunStep[] = ['prepare', 'simulate', ...(judgeModel ? [judgeModel.name, 'model-replay' as const] : [])];
   const result = await runCliSteps(
     loaded.table,
     settings,
     steps,
     // Only the model's replay reads the sequences.
     { weights: parsed.weights, replayScope: scope, replayFullBudget: true, features: train !== null, methods: [] },
-    saved?.ok ? { provideModel: saved.provide } : {},
+    judgeModel?.callbacks,
   );
   if (!result.ok) {
     log(result.error);
@@ -128,7 +128,7 @@ async function run(args: string[]): Promise<number> {
       })
     : results;
   const judged = replayed
-    ? { scorer: replayed.scorer, source: saved ? 'loaded' : 'trained', baseline: replayed.baseline, journeys: replayed.journeys, notes: replayed.notes }
+    ? { scorer: replayed.scorer, source: judgeModel?.source ?? 'trained', baseline: replayed.baseline, journeys: replayed.journeys, notes: replayed.notes }
     : null;
 
   printJson({
