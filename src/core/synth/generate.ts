@@ -74,7 +74,7 @@ const MODEL = {
   lateLift: 0.7,
   lateCenter: 0.8,
   /** Heavy-tailed journey lengths: share of single-impression journeys, and the log-normal of the rest. */
-  singleShare: 0.65,
+  singleShare: 0.72,
   tailLogMean: 1.3,
   tailLogSd: 1.4,
   /** Chance that a user comes back for another journey after converting. */
