@@ -446,18 +446,26 @@ async function main(args: string[]): Promise<number> {
   const started = Date.now();
   const runs: WorldRun[] = [];
   const log = (line: string) => process.stderr.write(line + '\n');
-  for (const world of parsed.worlds) {
-    for (const seed of parsed.seeds) runs.push(await evaluateWorld(world, seed, { ...parsed, log }));
-  }
-  const minutes = (Date.now() - started) / 60_000;
-  const header =
-    `Worlds: ${parsed.worlds.map((w) => w.name).join(', ')}; seeds ${parsed.seeds.join(', ')}; budget ${parsed.budgetShare} of each world's impressions; ` +
-    `users x${parsed.usersScale} of each world's size (at most ${parsed.maxUsers}); epochs x${parsed.epochsScale}; backend ${backend.backend}; ${minutes.toFixed(1)} min.`;
-  const markdown = markdownReport(runs, header);
   mkdirSync(parsed.out, { recursive: true });
-  writeFileSync(`${parsed.out}/eval.json`, JSON.stringify({ header, worlds: parsed.worlds, runs, summary: summarise(runs) }, null, 1) + '\n');
-  writeFileSync(`${parsed.out}/eval.md`, markdown);
-  console.log(markdown);
+  const write = (done: boolean): string => {
+    const minutes = (Date.now() - started) / 60_000;
+    const header =
+      `Worlds: ${parsed.worlds.map((w) => w.name).join(', ')}; seeds ${parsed.seeds.join(', ')}; budget ${parsed.budgetShare} of each world's impressions; ` +
+      `users x${parsed.usersScale} of each world's size (at most ${parsed.maxUsers}); epochs x${parsed.epochsScale}; backend ${backend.backend}; ` +
+      `${minutes.toFixed(1)} min${done ? '' : ` so far (${runs.length} of ${parsed.worlds.length * parsed.seeds.length} runs)`}.`;
+    const markdown = markdownReport(runs, header);
+    writeFileSync(`${parsed.out}/eval.json`, JSON.stringify({ header, worlds: parsed.worlds, runs, summary: summarise(runs) }, null, 1) + '\n');
+    writeFileSync(`${parsed.out}/eval.md`, markdown);
+    return markdown;
+  };
+  // Seeds outside, worlds inside, and the files rewritten after every run: a cut-short run still covers every world.
+  for (const seed of parsed.seeds) {
+    for (const world of parsed.worlds) {
+      runs.push(await evaluateWorld(world, seed, { ...parsed, log }));
+      write(false);
+    }
+  }
+  console.log(write(true));
   process.stderr.write(`wrote ${parsed.out}/eval.json and ${parsed.out}/eval.md\n`);
   return 0;
 }

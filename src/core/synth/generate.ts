@@ -571,7 +571,7 @@ function makeSimulator(o: ResolvedSynthOptions, world: World, rng: Rng, recorder
         }
       }
 
-      recorder?.journey(userBase, tTime, tCampaign, tClick, tCost, n);
+      recorder?.journey(uid, userBase, tTime, tCampaign, tClick, tCost, n);
       if (!converted || rng.next() >= MODEL.returnChance) break;
       t = conversionTime + Math.max(1, Math.round(exponential(rng, MODEL.returnGap)));
     }

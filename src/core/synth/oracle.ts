@@ -23,6 +23,8 @@ export interface WorldLog {
   /** Per journey: log-odds with no advertising (the user's base), and the time of its last logged touchpoint. */
   base: Float64Array;
   end: Float64Array;
+  /** Per journey: the user's id as written in the uid column. */
+  uid: Float64Array;
   /** Impressions of journey j: offsets[j]..offsets[j+1]-1. */
   offsets: Uint32Array;
   time: Float64Array;
@@ -53,6 +55,7 @@ export class WorldRecorder {
   private campaignIds: string[] = [];
   private base: number[] = [];
   private end: number[] = [];
+  private uid: number[] = [];
   private offsets: number[] = [0];
   private time: number[] = [];
   private campaign: number[] = [];
@@ -64,7 +67,8 @@ export class WorldRecorder {
     this.campaignIds = campaignIds;
   }
 
-  journey(base: number, time: ArrayLike<number>, campaign: ArrayLike<number>, click: ArrayLike<number>, cost: ArrayLike<number>, n: number): void {
+  journey(uid: number, base: number, time: ArrayLike<number>, campaign: ArrayLike<number>, click: ArrayLike<number>, cost: ArrayLike<number>, n: number): void {
+    this.uid.push(uid);
     this.base.push(base);
     this.end.push(time[n - 1]);
     for (let k = 0; k < n; k++) {
@@ -92,6 +96,7 @@ export class WorldRecorder {
         journeys: this.base.length,
         base: Float64Array.from(this.base),
         end: Float64Array.from(this.end),
+        uid: Float64Array.from(this.uid),
         offsets: Uint32Array.from(this.offsets),
         time,
         campaign: Int32Array.from(this.campaign),
@@ -270,14 +275,18 @@ export function greedyAllocation(
   let left = budget;
   const touched = new Set<number>();
 
-  /** Impressions of c that `amount` more budget buys from its position `next[c]` on; returns the end position. */
+  /**
+   * Impressions of c that `amount` more budget buys from its position `next[c]`
+   * on (at least one when what is left covers it, so slices smaller than an
+   * impression still move); returns the end position and the spend.
+   */
   const reach = (c: number, amount: number): { end: number; spend: number } => {
     const list = byCampaign[c];
     let k = next[c];
     let spend = 0;
     while (k < list.length) {
       const price = unit === 'money' ? log.cost[list[k]] : 1;
-      if (spend + price > amount) break;
+      if (spend + price > (k === next[c] ? Math.max(amount, Math.min(price, left)) : amount)) break;
       spend += price;
       k++;
     }
