@@ -326,6 +326,18 @@ export function worldTable(runs: WorldRun[]): string {
   return lines.join('\n');
 }
 
+/** Allocation gain, worlds down and methods across (means over seeds): the README's compact view. */
+export function gainMatrix(runs: WorldRun[]): string {
+  const methods = [...METHODS, ...REFERENCES].filter((m) => runs.some((r) => r.scores.some((s) => s.method === m)));
+  const lines = [`| world | ${methods.join(' | ')} |`, `|---|${methods.map(() => '---').join('|')}|`];
+  for (const world of [...new Set(runs.map((r) => r.world))]) {
+    const mine = runs.filter((r) => r.world === world);
+    const cells = methods.map((m) => fmt(mean(mine.flatMap((r) => r.scores.filter((s) => s.method === m).map((s) => s.gain)))));
+    lines.push(`| ${world} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 /** Worst world and median per method. */
 export function summaryTable(summaries: Summary[]): string {
   const lines = [
@@ -357,7 +369,7 @@ type Parsed =
   | { ok: true; worlds: WorldSpec[]; seeds: number[]; budgetShare: number; usersScale: number; maxUsers: number; epochsScale: number; out: string }
   | { ok: false; error: string };
 
-/** `--seeds 3` is seeds 1, 2, 3; `--seeds 4,9` is those. */
+/** `--seeds 3` is seeds 1, 2, 3; `--seeds 4,9` is those, `--seeds 3,` seed 3 alone. */
 export function parseEvalArgs(args: string[]): Parsed {
   let values: Record<string, string | undefined>;
   try {
@@ -385,7 +397,12 @@ export function parseEvalArgs(args: string[]): Parsed {
     worlds.push(w);
   }
   const seedText = values.seeds!;
-  const seeds = seedText.includes(',') ? seedText.split(',').map(Number) : Array.from({ length: Number(seedText) }, (_, i) => i + 1);
+  const seeds = seedText.includes(',')
+    ? seedText
+        .split(',')
+        .filter((x) => x.trim() !== '')
+        .map(Number)
+    : Array.from({ length: Number(seedText) }, (_, i) => i + 1);
   if (seeds.length === 0 || !seeds.every(Number.isInteger)) return { ok: false, error: '--seeds must be a count (3) or a list (1,2,3).' };
   const num = (k: string, lo: number, hi: number): number | string => {
     const v = Number(values[k]);
@@ -423,6 +440,10 @@ export function markdownReport(runs: WorldRun[], header: string): string {
     '### Worst world and median, per method (allocation gain: 0 = no ads, 1 = the best allocation found with the truth)',
     '',
     summaryTable(summarise(runs)),
+    '',
+    '### Allocation gain per world (means over seeds)',
+    '',
+    gainMatrix(runs),
     '',
     '### Worlds',
     '',
