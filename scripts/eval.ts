@@ -1,130 +1,504 @@
 /**
- * `npm run eval [-- --seeds 1,2,3 --users N --epochs-scale F --models logreg,lstm,attention]`
+ * `npm run eval [-- --worlds all|demo,clicks,... --seeds 3 --budget-share 0.1 --users-scale F --epochs-scale F --out DIR]`
  *
- * Honest evaluation on the demo log (planted truth), not a test: for each seed
- * (the preparation's split and balancing and the training use it), every
- * neural model's held-out metrics, the same with the time features left out,
- * and the Spearman rank correlation of every model's weights (position models
- * too) with the planted truth: weights against lossPerImpression, and
- * weight x impressions against removalLoss. Mean and spread (sd) over seeds,
- * as markdown. Nothing here is tuned to make one model look better: the
- * article's hyperparameters and the demo generator's defaults.
+ * Many worlds, one truth test. For each synthetic world (src/core/synth/worlds.ts)
+ * and seed, the log is generated, read and prepared as the app does (all
+ * campaigns, its default filtering, balancing and split), the regression and
+ * the attention LSTM are trained, and every attribution method is scored
+ * against the world's exact oracle (src/core/synth/oracle.ts):
+ *
+ * - Spearman rank correlation with the true removal effect, per impression
+ *   and in total;
+ * - the allocation gain of the budget the method drives,
+ *   (E[conv | allocation] - E[conv | no ads]) / (E[conv | best true allocation] - E[conv | no ads]).
+ *   The method's pitch is the one the app would pick without the truth: the
+ *   most model-judged expected conversions on the test journeys (modelReplay
+ *   with the attention model as judge). The budget is a share of the world's
+ *   impressions, served over every journey of the world.
+ *
+ * Reference rows: today's delivery scaled to the budget, the allocation the
+ * app recommends by default (`defaultRecommendation`), and the truth's own
+ * pitch search. Writes DIR/eval.json and DIR/eval.md and prints the tables.
+ * Nothing here is tuned to make a method look better.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attributePositions } from '../src/core/attribution/position';
+import { countingShapley, markovAttribution, modelRemovalEffects, modelReplay, shapleyAttribution } from '../src/core/counterfactual';
 import { ingest } from '../src/core/ingest';
 import { useBestNodeBackend } from '../src/core/models/backend';
 import { attributionWeights, createScorer, evaluateModel, trainModel } from '../src/core/models/train';
+import { Split, type PreparedData, type WeightsByModel } from '../src/core/prepared';
 import { prepareJourneys } from '../src/core/prepare';
-import { DEFAULT_PREPARE, DEFAULT_TRAIN, POSITION_MODELS, type NeuralModelName, type TrainSettings } from '../src/core/settings';
-import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
-import { countingShapley, markovAttribution, modelRemovalEffects, shapleyAttribution } from '../src/core/counterfactual';
+import { DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, POSITION_MODELS, type TrainSettings } from '../src/core/settings';
+import { replayInput, sweepPitches } from '../src/core/simulate';
+import {
+  bestAllocation,
+  budgetOfShare,
+  deliveredConversions,
+  expectedConversions,
+  noAdsConversions,
+  pitchAllocation,
+  trueRemovalEffects,
+} from '../src/core/synth/oracle';
+import { findWorld, generateWorld, WORLDS, type WorldSpec } from '../src/core/synth/worlds';
 import { spearman } from '../src/shared/stats';
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '1,2,3' },
-    users: { type: 'string' },
-    'epochs-scale': { type: 'string', default: '1' },
-    models: { type: 'string', default: 'logreg,lstm,attention' },
-  },
-});
+/** Attribution methods, in table order: position rules, counting methods, trained models, model-judged counterfactuals. */
+export const METHODS = [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg', 'attention', 'removal', 'shapley'] as const;
+/** Allocations that are not one method's weights at its own pitch. */
+export const REFERENCES = ['delivery', 'default', 'truth_pitch'] as const;
+export const REFERENCE_LABELS: Record<(typeof REFERENCES)[number], string> = {
+  delivery: "today's delivery (logged shares, scaled to the budget)",
+  default: 'default recommendation (see defaultRecommendation)',
+  truth_pitch: 'true per-impression effects at their best pitch',
+};
 
-const rows = new Map<string, Map<string, number[]>>();
-function record(row: string, column: string, value: number): void {
-  if (!rows.has(row)) rows.set(row, new Map());
-  const cells = rows.get(row)!;
-  if (!cells.has(column)) cells.set(column, []);
-  cells.get(column)!.push(value);
+export interface MethodScore {
+  world: string;
+  seed: number;
+  method: string;
+  /** Spearman with the true removal effect per impression, and in total (NaN when undefined). */
+  rhoPerImpression: number;
+  rhoTotal: number;
+  pitch: number;
+  expected: number;
+  gain: number;
 }
 
-function cell(xs: number[] | undefined): string {
-  if (!xs || xs.length === 0) return '';
-  const finite = xs.filter(Number.isFinite);
-  if (finite.length === 0) return 'n/a';
-  const m = finite.reduce((s, v) => s + v, 0) / finite.length;
-  const sd = finite.length > 1 ? Math.sqrt(finite.reduce((s, v) => s + (v - m) ** 2, 0) / (finite.length - 1)) : 0;
-  return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
+export interface WorldRun {
+  world: string;
+  seed: number;
+  users: number;
+  rows: number;
+  preparedJourneys: number;
+  budget: number;
+  noAds: number;
+  delivered: number;
+  best: number;
+  bestFound: 'pitch' | 'greedy';
+  testAuc: Record<string, number>;
+  seconds: number;
+  scores: MethodScore[];
 }
 
-function table(title: string, columns: string[], rowNames: string[]): void {
-  console.log(`\n### ${title}\n`);
-  console.log(`| model | ${columns.join(' | ')} |`);
-  console.log(`|---|${columns.map(() => '---').join('|')}|`);
-  for (const r of rowNames) if (rows.has(r)) console.log(`| ${r} | ${columns.map((c) => cell(rows.get(r)!.get(c))).join(' | ')} |`);
+/**
+ * The allocation the app recommends by default: the recommendation view
+ * opens on the attention model's weights (mean attention) at the pitch where
+ * the article's replay (all prepared events, all-or-nothing journeys) keeps
+ * the most converted journeys. One function, so a later rule can replace it.
+ */
+export function defaultRecommendation(prepared: PreparedData, weights: WeightsByModel): { model: string; weights: Record<string, number>; pitch: number } {
+  const model = 'attention';
+  const sweep = sweepPitches(replayInput(prepared), { [model]: weights[model] }, { pitches: [...DEFAULT_PITCHES], unit: 'impressions' });
+  const pitch = sweep.ok ? (sweep.models.find((m) => m.model === model)?.best.pitch ?? 1) : 1;
+  return { model, weights: weights[model], pitch };
 }
 
-async function main(): Promise<void> {
-  const backend = await useBestNodeBackend();
-  if (!backend.ok) throw new Error(backend.error);
-  const seeds = values.seeds!.split(',').map(Number);
-  const models = values.models!.split(',') as NeuralModelName[];
-  const scale = Number(values['epochs-scale']);
-  const synth = { ...DEMO_SYNTH_OPTIONS, ...(values.users ? { users: Number(values.users) } : {}) };
-  const parts: string[] = [];
-  const truth = generateSynthetic(synth, (t) => parts.push(t));
+/** Gain of an allocation's expected conversions, on the scale no ads = 0, the best true allocation = 1. */
+export function allocationGain(expected: number, noAds: number, best: number): number {
+  return best > noAds ? (expected - noAds) / (best - noAds) : Number.NaN;
+}
+
+function weightsVector(ids: readonly string[], byId: Record<string, number> | undefined): Float64Array {
+  return Float64Array.from(ids, (id) => {
+    const w = byId?.[id] ?? 0;
+    return Number.isFinite(w) && w > 0 ? w : 0;
+  });
+}
+
+interface MethodWeights {
+  /** What the app budgets with. */
+  weights: Record<string, number>;
+  /** Per impression (for the rank correlation) and in total, keyed by campaign id. */
+  perImpression: Record<string, number>;
+  total: Record<string, number>;
+}
+
+export interface EvalOptions {
+  budgetShare: number;
+  usersScale: number;
+  /** Cap on a world's users after scaling (the 400- and 700-campaign worlds are the slow ones). */
+  maxUsers: number;
+  epochsScale: number;
+  log?: (line: string) => void;
+}
+
+/** One world at one seed: generate, prepare, train, attribute, and score every allocation on the oracle. */
+export async function evaluateWorld(spec: WorldSpec, seed: number, options: EvalOptions): Promise<WorldRun> {
+  const started = Date.now();
+  const users = Math.min(options.maxUsers, Math.max(500, Math.round((spec.options.users ?? 50_000) * options.usersScale)));
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  const { truth, world } = generateWorld(spec, seed, (c) => parts.push(c as Uint8Array<ArrayBuffer>), users);
   const blob = new Blob(parts);
-  const loaded = await ingest({ name: 'demo.tsv', size: blob.size, stream: () => blob.stream() });
+  const loaded = await ingest({ name: `${spec.name}.tsv`, size: blob.size, stream: () => blob.stream() });
   if (!loaded.ok) throw new Error(loaded.error.message);
-  const lossPerImpression = new Map(truth.campaigns.map((c) => [c.id, c.lossPerImpression]));
-  const removalLoss = new Map(truth.campaigns.map((c) => [c.id, c.removalLoss]));
-  process.stderr.write(`demo log: ${loaded.table.rowCount} rows, backend ${backend.backend}, seeds ${seeds.join(',')}\n`);
+  const prepared = prepareJourneys(loaded.table, { ...DEFAULT_PREPARE, campaigns: { kind: 'all' }, seed });
 
-  for (const seed of seeds) {
-    // All campaigns: the demo has 40, and sampling would drop some of the truth.
-    const prepared = prepareJourneys(loaded.table, { ...DEFAULT_PREPARE, campaigns: { kind: 'all' }, seed });
-    const impressions = new Float64Array(prepared.campaignIds.length);
-    for (let e = 0; e < prepared.events.count; e++) impressions[prepared.events.campaign[e]]++;
-    const correlate = (model: string, weights: Record<string, number>) => {
-      const ids = prepared.campaignIds;
-      const w = ids.map((id) => weights[id] ?? 0);
-      record(model, 'rho vs loss/impression', spearman(w, ids.map((id) => lossPerImpression.get(id) ?? 0)));
-      record(model, 'rho of weight x impressions vs removal loss', spearman(w.map((x, i) => x * impressions[i]), ids.map((id) => removalLoss.get(id) ?? 0)));
+  const impressions = new Float64Array(prepared.campaignIds.length);
+  for (let e = 0; e < prepared.events.count; e++) impressions[prepared.events.campaign[e]]++;
+  const methods = new Map<string, MethodWeights>();
+  const fromPerImpression = (weights: Record<string, number>): MethodWeights => ({
+    weights,
+    perImpression: weights,
+    total: Object.fromEntries(prepared.campaignIds.map((id, c) => [id, (weights[id] ?? 0) * impressions[c]])),
+  });
+  const fromTotals = (weights: Record<string, number>, perImpression?: Record<string, number>): MethodWeights => ({
+    weights,
+    perImpression:
+      perImpression ?? Object.fromEntries(prepared.campaignIds.map((id, c) => [id, impressions[c] > 0 ? (weights[id] ?? 0) / impressions[c] : 0])),
+    total: weights,
+  });
+  for (const p of attributePositions(prepared, POSITION_MODELS)) methods.set(p.model, fromPerImpression(p.weights));
+  const markov = markovAttribution(prepared);
+  if (markov.ok) methods.set('markov', fromTotals(markov.weights));
+  const counting = countingShapley(prepared);
+  methods.set('shapley_count', fromTotals(counting.weights, Object.fromEntries(counting.campaigns.map((c) => [c.campaign, c.perImpression]))));
+
+  const testAuc: Record<string, number> = {};
+  const train = async (name: 'logreg' | 'attention') => {
+    const epochs = Math.max(1, Math.round(DEFAULT_TRAIN.epochs[name] * options.epochsScale));
+    const settings: TrainSettings = { ...DEFAULT_TRAIN, seed, epochs: { ...DEFAULT_TRAIN.epochs, [name]: epochs } };
+    const model = await trainModel(prepared, name, settings);
+    testAuc[name] = (await evaluateModel(model, prepared)).auc;
+    return model;
+  };
+  const logreg = await train('logreg');
+  for (const a of await attributionWeights(logreg, prepared)) if (a.model === 'logreg') methods.set('logreg', fromPerImpression(a.weights));
+  logreg.dispose();
+  const attention = await train('attention');
+  for (const a of await attributionWeights(attention, prepared)) methods.set(a.model, fromPerImpression(a.weights));
+  const scorer = createScorer(attention);
+  const removal = await modelRemovalEffects(prepared, scorer, { subset: 'test' });
+  methods.set('removal', fromTotals(removal.weights, Object.fromEntries(removal.campaigns.map((c) => [c.campaign, c.perImpression]))));
+  const shapley = await shapleyAttribution(prepared, scorer, { subset: 'test', seed });
+  methods.set('shapley', fromTotals(shapley.weights, Object.fromEntries(shapley.campaigns.map((c) => [c.campaign, c.perImpression]))));
+
+  // The pitch the app would pick for each method, without the truth: the attention model judges a replay of the test journeys.
+  const replayable: WeightsByModel = {};
+  for (const [m, w] of methods) if (Object.values(w.weights).some((v) => Number.isFinite(v) && v > 0)) replayable[m] = w.weights;
+  let testEvents = 0;
+  for (let e = 0; e < prepared.events.count; e++) if (prepared.journeys.split[prepared.events.journey[e]] === Split.Test) testEvents++;
+  const replay = await modelReplay(prepared, scorer, replayable, {
+    subset: 'test',
+    pitches: [...DEFAULT_PITCHES],
+    budget: options.budgetShare * testEvents,
+  });
+  const chosenPitch = (m: string): number => {
+    if (!replay.ok || !replay.byModel[m]) return 1;
+    let best = replay.byModel[m][0];
+    for (const p of replay.byModel[m]) if (p.expectedConversions > best.expectedConversions) best = p;
+    return best.pitch;
+  };
+  const weightsByModel: WeightsByModel = Object.fromEntries([...methods].map(([m, w]) => [m, w.weights]));
+  const recommended = defaultRecommendation(prepared, weightsByModel);
+  attention.dispose();
+
+  // The oracle's side: every journey of the world, the budget a share of its impressions.
+  const ids = world.log.campaignIds;
+  const budget = budgetOfShare(world.log, options.budgetShare, 'impressions');
+  const noAds = noAdsConversions(world);
+  const delivered = deliveredConversions(world);
+  const best = bestAllocation(world, budget, 'impressions');
+  const effects = trueRemovalEffects(world);
+  const inPrepared = new Set(prepared.campaignIds);
+  const scoredIds = ids.filter((id) => inPrepared.has(id));
+  const truthPer = new Map(ids.map((id, c) => [id, effects.perImpression[c]]));
+  const truthTotal = new Map(ids.map((id, c) => [id, effects.removal[c]]));
+  const rho = (byId: Record<string, number>, truthOf: Map<string, number>) =>
+    spearman(
+      scoredIds.map((id) => byId[id] ?? 0),
+      scoredIds.map((id) => truthOf.get(id) ?? 0),
+    );
+  const score = (method: string, weights: Record<string, number> | Float64Array, pitch: number, rhos?: MethodWeights): MethodScore => {
+    const vector = weights instanceof Float64Array ? weights : weightsVector(ids, weights);
+    const expected = expectedConversions(world, pitchAllocation(vector, budget, pitch, 'impressions'));
+    return {
+      world: spec.name,
+      seed,
+      method,
+      rhoPerImpression: rhos ? rho(rhos.perImpression, truthPer) : Number.NaN,
+      rhoTotal: rhos ? rho(rhos.total, truthTotal) : Number.NaN,
+      pitch,
+      expected,
+      gain: allocationGain(expected, noAds, best.expected),
     };
-    for (const p of attributePositions(prepared, POSITION_MODELS)) correlate(p.model, p.weights);
-    // Counterfactual weights are totals (conversions credited), not returns per impression:
-    // compare them per impression against lossPerImpression, and as totals against removalLoss.
-    const correlateTotals = (model: string, perImpression: Record<string, number>, totals: Record<string, number>) => {
-      const ids = prepared.campaignIds;
-      record(model, 'rho vs loss/impression', spearman(ids.map((id) => perImpression[id] ?? 0), ids.map((id) => lossPerImpression.get(id) ?? 0)));
-      record(model, 'rho of weight x impressions vs removal loss', spearman(ids.map((id) => totals[id] ?? 0), ids.map((id) => removalLoss.get(id) ?? 0)));
+  };
+  const scores: MethodScore[] = [];
+  for (const m of METHODS) {
+    const w = methods.get(m);
+    if (w) scores.push(score(m, w.weights, chosenPitch(m), w));
+  }
+  scores.push(score('delivery', effects.impressions, 1));
+  scores.push(score('default', recommended.weights, recommended.pitch, methods.get(recommended.model)));
+  scores.push(score('truth_pitch', effects.perImpression, best.pitch));
+
+  const run: WorldRun = {
+    world: spec.name,
+    seed,
+    users,
+    rows: truth.counts.rows,
+    preparedJourneys: prepared.journeys.count,
+    budget,
+    noAds,
+    delivered,
+    best: best.expected,
+    bestFound: best.found,
+    testAuc,
+    seconds: (Date.now() - started) / 1000,
+    scores,
+  };
+  options.log?.(
+    `${spec.name} seed ${seed}: ${truth.counts.rows} rows, ${prepared.journeys.count} prepared journeys, auc attention ${testAuc.attention?.toFixed(3)}, ` +
+      `best ${best.expected.toFixed(0)} (${best.found}) vs no ads ${noAds.toFixed(0)}, ${run.seconds.toFixed(0)} s`,
+  );
+  return run;
+}
+
+function mean(xs: number[]): number {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : Number.NaN;
+}
+
+function median(xs: number[]): number {
+  const f = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (f.length === 0) return Number.NaN;
+  const m = f.length >> 1;
+  return f.length % 2 ? f[m] : (f[m - 1] + f[m]) / 2;
+}
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+export interface Summary {
+  method: string;
+  /** Per world, the mean over seeds; then the worst world and the median over worlds. */
+  gainByWorld: Record<string, number>;
+  worstGain: number;
+  worstWorld: string;
+  medianGain: number;
+  medianRhoPerImpression: number;
+  worstRhoPerImpression: number;
+  medianRhoTotal: number;
+}
+
+/** Mean over seeds per world and method, then the worst world and the median over worlds, per method. */
+export function summarise(runs: WorldRun[]): Summary[] {
+  const rowNames = [...METHODS, ...REFERENCES].filter((m) => runs.some((r) => r.scores.some((s) => s.method === m)));
+  const worlds = [...new Set(runs.map((r) => r.world))];
+  return rowNames.map((method) => {
+    const cell = (world: string, key: 'gain' | 'rhoPerImpression' | 'rhoTotal') =>
+      mean(runs.filter((r) => r.world === world).flatMap((r) => r.scores.filter((s) => s.method === method).map((s) => s[key])));
+    const gainByWorld = Object.fromEntries(worlds.map((w) => [w, cell(w, 'gain')]));
+    let worstWorld = '';
+    let worstGain = Infinity;
+    for (const w of worlds) if (gainByWorld[w] < worstGain) [worstGain, worstWorld] = [gainByWorld[w], w];
+    const rhoPer = worlds.map((w) => cell(w, 'rhoPerImpression'));
+    return {
+      method,
+      gainByWorld,
+      worstGain: Number.isFinite(worstGain) ? worstGain : Number.NaN,
+      worstWorld,
+      medianGain: median(Object.values(gainByWorld)),
+      medianRhoPerImpression: median(rhoPer),
+      worstRhoPerImpression: rhoPer.filter(Number.isFinite).length ? Math.min(...rhoPer.filter(Number.isFinite)) : Number.NaN,
+      medianRhoTotal: median(worlds.map((w) => cell(w, 'rhoTotal'))),
     };
-    const perImpressionOf = (totals: Record<string, number>) =>
-      Object.fromEntries(prepared.campaignIds.map((id, c) => [id, impressions[c] > 0 ? (totals[id] ?? 0) / impressions[c] : 0]));
-    const markov = markovAttribution(prepared);
-    if (markov.ok) correlateTotals('markov', perImpressionOf(markov.weights), markov.weights);
-    const counting = countingShapley(prepared);
-    correlateTotals('shapley_count', Object.fromEntries(counting.campaigns.map((c) => [c.campaign, c.perImpression])), counting.weights);
-    for (const dropTime of [false, true]) {
-      for (const name of models) {
-        const epochs = Math.max(1, Math.round(DEFAULT_TRAIN.epochs[name] * scale));
-        const settings: TrainSettings = { ...DEFAULT_TRAIN, seed, dropTimeFeatures: dropTime, epochs: { ...DEFAULT_TRAIN.epochs, [name]: epochs } };
-        const started = Date.now();
-        const model = await trainModel(prepared, name, settings);
-        const metrics = await evaluateModel(model, prepared);
-        const label = dropTime ? `${name} (no time features)` : name;
-        record(label, 'test log-loss', metrics.logLoss);
-        record(label, 'test accuracy', metrics.accuracy);
-        record(label, 'test ROC-AUC', metrics.auc);
-        record(label, 'seconds', (Date.now() - started) / 1000);
-        if (!dropTime) for (const a of await attributionWeights(model, prepared)) correlate(a.model, a.weights);
-        if (!dropTime && name === 'attention') {
-          // Model-based counterfactuals on the held-out test journeys, with this model as the value function.
-          const scorer = createScorer(model);
-          const removal = await modelRemovalEffects(prepared, scorer, { subset: 'test' });
-          correlateTotals('removal', Object.fromEntries(removal.campaigns.map((c) => [c.campaign, c.perImpression])), removal.weights);
-          const shapley = await shapleyAttribution(prepared, scorer, { subset: 'test', seed });
-          correlateTotals('shapley', Object.fromEntries(shapley.campaigns.map((c) => [c.campaign, c.perImpression])), shapley.weights);
-        }
-        model.dispose();
-        process.stderr.write(`seed ${seed} ${label}: auc ${metrics.auc.toFixed(3)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
-      }
+  });
+}
+
+/** The per-world table: one row per world and method (and reference allocation), means over seeds. */
+export function worldTable(runs: WorldRun[]): string {
+  const lines = ['| world | method | rho per impression | rho total | pitch | allocation gain |', '|---|---|---|---|---|---|'];
+  const worlds = [...new Set(runs.map((r) => r.world))];
+  for (const world of worlds) {
+    const mine = runs.filter((r) => r.world === world);
+    for (const method of [...METHODS, ...REFERENCES]) {
+      const s = mine.flatMap((r) => r.scores.filter((x) => x.method === method));
+      if (s.length === 0) continue;
+      const pitches = [...new Set(s.map((x) => x.pitch))].join('/');
+      lines.push(
+        `| ${world} | ${method} | ${fmt(mean(s.map((x) => x.rhoPerImpression)))} | ${fmt(mean(s.map((x) => x.rhoTotal)))} | ${pitches} | ${fmt(mean(s.map((x) => x.gain)))} |`,
+      );
     }
   }
-  console.log(`Demo log ${loaded.table.rowCount} rows (${synth.users} users, ${synth.campaigns} campaigns); seeds ${seeds.join(', ')}; epochs x${scale}; backend ${backend.backend}. Mean ± sd over seeds.`);
-  const neural = models.flatMap((m) => [m, `${m} (no time features)`]);
-  table('Held-out test journeys', ['test log-loss', 'test accuracy', 'test ROC-AUC', 'seconds'], neural);
-  table('Rank correlation with the planted truth', ['rho vs loss/impression', 'rho of weight x impressions vs removal loss'], [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg', 'logreg_raw', 'attention', 'removal', 'shapley']);
+  return lines.join('\n');
 }
 
-await main();
+/** Allocation gain, worlds down and methods across (means over seeds): the README's compact view. */
+export function gainMatrix(runs: WorldRun[]): string {
+  const methods = [...METHODS, ...REFERENCES].filter((m) => runs.some((r) => r.scores.some((s) => s.method === m)));
+  const lines = [`| world | ${methods.join(' | ')} |`, `|---|${methods.map(() => '---').join('|')}|`];
+  for (const world of [...new Set(runs.map((r) => r.world))]) {
+    const mine = runs.filter((r) => r.world === world);
+    const cells = methods.map((m) => fmt(mean(mine.flatMap((r) => r.scores.filter((s) => s.method === m).map((s) => s.gain)))));
+    lines.push(`| ${world} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Worst world and median per method. */
+export function summaryTable(summaries: Summary[]): string {
+  const lines = [
+    '| method | median gain | worst gain (world) | median rho per impression | worst rho per impression | median rho total |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const s of summaries) {
+    lines.push(
+      `| ${s.method} | ${fmt(s.medianGain)} | ${fmt(s.worstGain)} (${s.worstWorld}) | ${fmt(s.medianRhoPerImpression)} | ${fmt(s.worstRhoPerImpression)} | ${fmt(s.medianRhoTotal)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The worlds' reference points: expected conversions with no ads, as delivered, and with the best allocation found with the truth. */
+export function worldsTable(runs: WorldRun[]): string {
+  const lines = ['| world | rows | prepared journeys | no ads | delivered | best (budget) | found by | attention AUC | seconds |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const world of [...new Set(runs.map((r) => r.world))]) {
+    const mine = runs.filter((r) => r.world === world);
+    const m = (f: (r: WorldRun) => number, d = 0) => mean(mine.map(f)).toFixed(d);
+    lines.push(
+      `| ${world} | ${m((r) => r.rows)} | ${m((r) => r.preparedJourneys)} | ${m((r) => r.noAds)} | ${m((r) => r.delivered)} | ${m((r) => r.best)} | ${mine.map((r) => r.bestFound).join('/')} | ${m((r) => r.testAuc.attention ?? Number.NaN, 3)} | ${m((r) => r.seconds)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+type Parsed =
+  | { ok: true; worlds: WorldSpec[]; seeds: number[]; budgetShare: number; usersScale: number; maxUsers: number; epochsScale: number; out: string }
+  | { ok: false; error: string };
+
+/** `--seeds 3` is seeds 1, 2, 3; `--seeds 4,9` is those, `--seeds 3,` seed 3 alone. */
+export function parseEvalArgs(args: string[]): Parsed {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        worlds: { type: 'string', default: 'demo' },
+        seeds: { type: 'string', default: '3' },
+        'budget-share': { type: 'string', default: '0.1' },
+        'users-scale': { type: 'string', default: String(DEFAULT_USERS_SCALE) },
+        'max-users': { type: 'string', default: String(DEFAULT_MAX_USERS) },
+        'epochs-scale': { type: 'string', default: '1' },
+        out: { type: 'string', default: 'eval-results' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    return { ok: false, error: (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ') };
+  }
+  const names = values.worlds === 'all' ? WORLDS.map((w) => w.name) : values.worlds!.split(',').map((s) => s.trim());
+  const worlds: WorldSpec[] = [];
+  for (const n of names) {
+    const w = findWorld(n);
+    if (!w) return { ok: false, error: `Unknown world "${n}"; known: ${WORLDS.map((x) => x.name).join(', ')} (or all).` };
+    worlds.push(w);
+  }
+  const seedText = values.seeds!;
+  const seeds = seedText.includes(',')
+    ? seedText
+        .split(',')
+        .filter((x) => x.trim() !== '')
+        .map(Number)
+    : Array.from({ length: Number(seedText) }, (_, i) => i + 1);
+  if (seeds.length === 0 || !seeds.every(Number.isInteger)) return { ok: false, error: '--seeds must be a count (3) or a list (1,2,3).' };
+  const num = (k: string, lo: number, hi: number): number | string => {
+    const v = Number(values[k]);
+    return v > lo && v <= hi ? v : `--${k} must be above ${lo} and at most ${hi}.`;
+  };
+  const budgetShare = num('budget-share', 0, 1);
+  const usersScale = num('users-scale', 0, 10);
+  const epochsScale = num('epochs-scale', 0, 10);
+  const maxUsers = num('max-users', 499, 2 ** 30);
+  for (const v of [budgetShare, usersScale, epochsScale, maxUsers]) if (typeof v === 'string') return { ok: false, error: v };
+  return {
+    ok: true,
+    worlds,
+    seeds,
+    budgetShare: budgetShare as number,
+    usersScale: usersScale as number,
+    maxUsers: maxUsers as number,
+    epochsScale: epochsScale as number,
+    out: values.out!,
+  };
+}
+
+/**
+ * Share of each world's users the evaluation generates, and a cap, to fit all
+ * worlds at three seeds in 30 minutes on two cores: the 50 k-user worlds run
+ * at 20 k users, the 400-campaign ones at 60 k, the 700-campaign one at 90 k.
+ */
+export const DEFAULT_USERS_SCALE = 0.4;
+export const DEFAULT_MAX_USERS = 90_000;
+
+export function markdownReport(runs: WorldRun[], header: string): string {
+  return [
+    header,
+    '',
+    '### Worst world and median, per method (allocation gain: 0 = no ads, 1 = the best allocation found with the truth)',
+    '',
+    summaryTable(summarise(runs)),
+    '',
+    '### Allocation gain per world (means over seeds)',
+    '',
+    gainMatrix(runs),
+    '',
+    '### Worlds',
+    '',
+    worldsTable(runs),
+    '',
+    '### Every world and method (means over seeds)',
+    '',
+    worldTable(runs),
+    '',
+  ].join('\n');
+}
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseEvalArgs(args);
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.error}\n`);
+    return 2;
+  }
+  const backend = await useBestNodeBackend();
+  if (!backend.ok) throw new Error(backend.error);
+  const started = Date.now();
+  const runs: WorldRun[] = [];
+  const log = (line: string) => process.stderr.write(line + '\n');
+  mkdirSync(parsed.out, { recursive: true });
+  const write = (done: boolean): string => {
+    const minutes = (Date.now() - started) / 60_000;
+    const header =
+      `Worlds: ${parsed.worlds.map((w) => w.name).join(', ')}; seeds ${parsed.seeds.join(', ')}; budget ${parsed.budgetShare} of each world's impressions; ` +
+      `users x${parsed.usersScale} of each world's size (at most ${parsed.maxUsers}); epochs x${parsed.epochsScale}; backend ${backend.backend}; ` +
+      `${minutes.toFixed(1)} min${done ? '' : ` so far (${runs.length} of ${parsed.worlds.length * parsed.seeds.length} runs)`}.`;
+    const markdown = markdownReport(runs, header);
+    writeFileSync(`${parsed.out}/eval.json`, JSON.stringify({ header, worlds: parsed.worlds, runs, summary: summarise(runs) }, null, 1) + '\n');
+    writeFileSync(`${parsed.out}/eval.md`, markdown);
+    return markdown;
+  };
+  // Seeds outside, worlds inside, and the files rewritten after every run: a cut-short run still covers every world.
+  for (const seed of parsed.seeds) {
+    for (const world of parsed.worlds) {
+      runs.push(await evaluateWorld(world, seed, { ...parsed, log }));
+      write(false);
+    }
+  }
+  console.log(write(true));
+  process.stderr.write(`wrote ${parsed.out}/eval.json and ${parsed.out}/eval.md\n`);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

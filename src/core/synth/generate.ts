@@ -10,7 +10,9 @@
 import { createRng, type Rng } from '../random';
 import { CRITEO_COLUMNS } from '../table';
 import { ByteWriter, asciiBytes } from './bytes';
-import type { CampaignRole, CampaignTruth, SynthCounts, SynthOptions, SynthTruth } from './types';
+import { JourneyScratch, journeyLogit, logitWithout, plantedModel, sigmoid, type PlantedModel } from './planted';
+import type { WorldRecorder } from './oracle';
+import type { CampaignRole, CampaignTruth, ResolvedSynthOptions, SynthCounts, SynthOptions, SynthTruth, WorldParams } from './types';
 
 const DAY = 86_400;
 /** The Criteo log spans 31 days. */
@@ -37,28 +39,44 @@ export const DEMO_SYNTH_OPTIONS: SynthOptions = {
   baseLogOdds: -3.4,
 };
 
-// The generating model's constants, named so the description can quote them.
-const MODEL = {
-  /** Share of campaigns by role; the rest are inert. */
+/**
+ * The demo's planted model as world parameters: a world that leaves them all
+ * as they are writes exactly the demo generator's bytes.
+ */
+export const DEMO_WORLD: WorldParams = {
+  dose: 'log2',
+  saturation: 2,
+  decayHalfLifeDays: 0,
+  clickLift: 1,
+  interaction: false,
   causalShare: 0.4,
   lateShare: 0.15,
+  lateTargeting: 2.5,
+  segmentNoise: 0.8,
+  propensity: 'segment',
+  journeyLengths: 'demo',
+};
+
+// The generating model's constants, named so the description can quote them.
+const MODEL = {
   /** Causal effects per exposure on the log-odds, spread over this range. */
   effectMin: 0.1,
   effectMax: 0.9,
   /** Scale of the user's latent propensity on the log-odds (propensity ~ N(0, 1)). */
   propensityScale: 1,
-  /** Noise added to the propensity before it is bucketed into the cat1 segment. */
-  segmentNoise: 0.8,
   segments: 8,
   /** Chance that a touchpoint comes from the journey's focus campaigns (retargeting repeats campaigns). */
   focusShare: 0.75,
   /** Share of journeys drawn from the short geometric; the rest come from the long tail. */
   shortShare: 0.8,
-  /** Late campaigns: chance = lateFloor + lateLift * sigmoid(lateSlope * (propensity - lateCenter)). */
+  /** Late campaigns: chance = lateFloor + lateLift * sigmoid(lateTargeting * (propensity - lateCenter)). */
   lateFloor: 0.03,
   lateLift: 0.7,
-  lateSlope: 2.5,
   lateCenter: 0.8,
+  /** Heavy-tailed journey lengths: share of single-impression journeys, and the log-normal of the rest. */
+  singleShare: 0.72,
+  tailLogMean: 1.3,
+  tailLogSd: 1.4,
   /** Chance that a user comes back for another journey after converting. */
   returnChance: 0.35,
   /** A journey stops adding touchpoints this long after it started (Criteo counts conversions within 30 days). */
@@ -75,11 +93,32 @@ const MODEL = {
 
 const ROW_CHUNK_BYTES = 256 * 1024;
 
-type Validated = { ok: true; options: Required<SynthOptions> } | { ok: false; error: string };
+type Validated = { ok: true; options: ResolvedSynthOptions } | { ok: false; error: string };
+
+const DOSE_RULES = ['log2', 'once', 'linear', 'saturating'];
+
+/** One line naming the first world parameter out of range, or null. */
+function checkWorld(w: WorldParams): string | null {
+  const known = new Set(Object.keys(DEMO_WORLD));
+  for (const key of Object.keys(w)) if (!known.has(key)) return `Unknown world parameter "${key}".`;
+  if (!DOSE_RULES.includes(w.dose)) return `The dose rule must be one of ${DOSE_RULES.join(', ')}.`;
+  if (!(w.saturation > 0 && w.saturation <= 1000)) return 'The saturation must be above 0 and at most 1,000 exposures.';
+  if (!(w.decayHalfLifeDays >= 0 && w.decayHalfLifeDays <= 365)) return 'The decay half-life must be 0 (none) to 365 days.';
+  if (!(w.clickLift >= 0 && w.clickLift <= 100)) return 'The click lift must be between 0 and 100.';
+  if (typeof w.interaction !== 'boolean') return 'interaction must be true or false.';
+  if (!(w.causalShare >= 0 && w.lateShare >= 0 && w.causalShare + w.lateShare <= 1)) {
+    return 'The causal and late shares must be 0 or more and add up to at most 1.';
+  }
+  if (!(w.lateTargeting >= 0 && w.lateTargeting <= 100)) return 'The late targeting strength must be between 0 and 100.';
+  if (!(w.segmentNoise >= 0 && w.segmentNoise <= 100)) return 'The segment noise must be between 0 and 100.';
+  if (w.propensity !== 'segment' && w.propensity !== 'hidden') return 'The propensity must be "segment" or "hidden".';
+  if (w.journeyLengths !== 'demo' && w.journeyLengths !== 'heavy-tail') return 'The journey lengths must be "demo" or "heavy-tail".';
+  return null;
+}
 
 /** Fills in defaults and checks ranges; errors are one line for the user (CLI flags, UI). */
 export function resolveSynthOptions(options: SynthOptions): Validated {
-  const o: Required<SynthOptions> = {
+  const o: ResolvedSynthOptions = {
     seed: options.seed,
     users: options.users,
     campaigns: options.campaigns,
@@ -87,6 +126,11 @@ export function resolveSynthOptions(options: SynthOptions): Validated {
     durationSeconds: options.durationSeconds ?? SYNTH_DEFAULTS.durationSeconds,
     baseLogOdds: options.baseLogOdds ?? SYNTH_DEFAULTS.baseLogOdds,
   };
+  if (options.world) {
+    o.world = { ...DEMO_WORLD, ...options.world };
+    const problem = checkWorld(o.world);
+    if (problem) return { ok: false, error: problem };
+  }
   if (!Number.isFinite(o.seed)) return { ok: false, error: 'The seed must be a number.' };
   if (!Number.isInteger(o.users) || o.users < 1 || o.users > 2 ** 30) {
     return { ok: false, error: 'The number of users must be a whole number from 1 to about a billion.' };
@@ -104,15 +148,6 @@ export function resolveSynthOptions(options: SynthOptions): Validated {
     return { ok: false, error: 'The base log-odds of conversion must be between -15 and 5.' };
   }
   return { ok: true, options: o };
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-/** Diminishing returns: the 2nd exposure to a campaign adds 0.58 of the 1st, the 3rd 0.42, ... */
-function exposureDose(n: number): number {
-  return Math.log2(1 + n);
 }
 
 function exponential(rng: Rng, mean: number): number {
@@ -182,8 +217,10 @@ function zipfWeights(n: number): number[] {
 }
 
 interface World {
+  params: WorldParams;
   roles: CampaignRole[];
   effects: Float64Array;
+  model: PlantedModel;
   ctr: Float64Array;
   baseCost: Float64Array;
   cpo: Float64Array;
@@ -206,11 +243,12 @@ interface World {
 /** Category pools, by column: cat1 segments, then the rest. Sizes chosen to look like ad/site features. */
 const POOL_SIZES = { cat1: MODEL.segments, cat2: 30, cat3: 0, cat4: 0, cat5: 20, cat6: 60, cat7: 2000, cat8: 12, cat9: 150 };
 
-function buildWorld(o: Required<SynthOptions>): World {
+function buildWorld(o: ResolvedSynthOptions): World {
+  const params = o.world ?? DEMO_WORLD;
   const rng = createRng(o.seed).fork('world');
   const n = o.campaigns;
-  const lateCount = Math.max(1, Math.round(MODEL.lateShare * n));
-  const causalCount = Math.max(1, Math.round(MODEL.causalShare * n));
+  const lateCount = Math.min(n - 1, Math.max(1, Math.round(params.lateShare * n)));
+  const causalCount = Math.min(n - lateCount, Math.max(1, Math.round(params.causalShare * n)));
   const roles: CampaignRole[] = Array.from({ length: n }, (_, i) =>
     i < causalCount ? 'causal' : i < causalCount + lateCount ? 'late' : 'inert',
   );
@@ -257,11 +295,23 @@ function buildWorld(o: Required<SynthOptions>): World {
   const placement = Uint32Array.from({ length: n }, () => rng.int(POOL_SIZES.cat8));
   const pickers = pools.map((p) => weightedPicker(zipfWeights(p.length)));
 
+  // Interaction: the strongest cause works only after the most popular other regular campaign was seen.
+  let trigger = -1;
+  let dependent = -1;
+  if (params.interaction) {
+    for (let c = 0; c < n; c++) if (roles[c] === 'causal' && (dependent < 0 || effects[c] > effects[dependent])) dependent = c;
+    for (let c = 0; c < n; c++) {
+      if (c !== dependent && roles[c] !== 'late' && (trigger < 0 || popularity[c] > popularity[trigger])) trigger = c;
+    }
+  }
+
   // Criteo uids reach ~32 M (25 bits); bigger logs need more bits to stay unique.
   const uidBits = Math.max(25, Math.ceil(Math.log2(o.users + 1)));
   return {
+    params,
     roles,
     effects,
+    model: plantedModel(effects, params, trigger, dependent),
     ctr,
     baseCost,
     cpo,
@@ -324,13 +374,17 @@ interface Simulator {
   tally: Tally;
 }
 
-function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simulator {
+function makeSimulator(o: ResolvedSynthOptions, world: World, rng: Rng, recorder?: WorldRecorder): Simulator {
   const tally = newTally(o.campaigns);
+  const params = world.params;
+  // Clicks that carry an effect must be known before the conversion is drawn; otherwise they are drawn after it (the demo's order).
+  const clicksFirst = params.clickLift !== 1;
+  const heavyTail = params.journeyLengths === 'heavy-tail';
   const L = o.meanJourneyLength;
   const shortMean = Math.max(1, 0.6 * L);
   const longMean = Math.max(1, (L - MODEL.shortShare * shortMean) / (1 - MODEL.shortShare));
   const end = o.durationSeconds;
-  const segmentEdges = [-1.5, -0.9, -0.45, 0, 0.45, 0.9, 1.5].map((e) => e * Math.sqrt(1 + MODEL.segmentNoise ** 2));
+  const segmentEdges = [-1.5, -0.9, -0.45, 0, 0.45, 0.9, 1.5].map((e) => e * Math.sqrt(1 + params.segmentNoise ** 2));
   let conversions = 0;
 
   // Scratch buffers for one journey, grown on demand.
@@ -338,6 +392,7 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
   let tTime = new Float64Array(cap);
   let tCampaign = new Int32Array(cap);
   let tClick = new Uint8Array(cap);
+  let tCost = new Float64Array(cap);
   const grow = (): void => {
     cap *= 2;
     const a = new Float64Array(cap);
@@ -347,8 +402,17 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
     b.set(tCampaign);
     tCampaign = b;
     tClick = new Uint8Array(cap);
+    tCost = new Float64Array(cap);
   };
-  const exposures = new Map<number, number>();
+  const scratch = new JourneyScratch(o.campaigns);
+  const drawClicks = (n: number, clickiness: number): number => {
+    let clicks = 0;
+    for (let k = 0; k < n; k++) {
+      tClick[k] = rng.next() < Math.min(0.5, world.ctr[tCampaign[k]] * clickiness) ? 1 : 0;
+      clicks += tClick[k];
+    }
+    return clicks;
+  };
 
   const rowTimes: number[] = [];
   const rowEnds: number[] = [];
@@ -357,12 +421,16 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
     rowEnds.length = 0;
     if (out) out.pos = 0;
     const propensity = rng.normal();
-    const signal = propensity + MODEL.segmentNoise * rng.normal();
+    // Hidden: the segment is drawn from noise of the same spread, so it says nothing about the propensity.
+    const signal =
+      params.propensity === 'hidden'
+        ? Math.sqrt(1 + params.segmentNoise ** 2) * rng.normal()
+        : propensity + params.segmentNoise * rng.normal();
     let segment = 0;
     while (segment < segmentEdges.length && signal > segmentEdges[segment]) segment++;
     const region = world.pickers[4](rng);
     const clickiness = Math.exp(0.25 * propensity);
-    const lateChance = MODEL.lateFloor + MODEL.lateLift * sigmoid(MODEL.lateSlope * (propensity - MODEL.lateCenter));
+    const lateChance = MODEL.lateFloor + MODEL.lateLift * sigmoid(params.lateTargeting * (propensity - MODEL.lateCenter));
     const uid = world.uid(seq);
     const userBase = o.baseLogOdds + MODEL.propensityScale * propensity;
     let lastClick = -1;
@@ -373,8 +441,16 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
       // Build the journey's touchpoints: regular ones, then perhaps late ones at the end.
       const regular = Math.min(
         MODEL.maxJourneyLength,
-        rng.next() < MODEL.shortShare ? geometric(rng, shortMean) : geometric(rng, longMean),
+        heavyTail
+          ? rng.next() < MODEL.singleShare
+            ? 1
+            : 2 + Math.floor(Math.exp(MODEL.tailLogMean + MODEL.tailLogSd * rng.normal()))
+          : rng.next() < MODEL.shortShare
+            ? geometric(rng, shortMean)
+            : geometric(rng, longMean),
       );
+      // Long journeys come in denser visits, so a tail of hundreds fits in the journey span.
+      const visitGap = heavyTail ? MODEL.visitGap * Math.min(1, 8 / regular) : MODEL.visitGap;
       const focusCount = 1 + (rng.next() < 0.4 ? 1 : 0) + (rng.next() < 0.15 ? 1 : 0);
       const focus = [world.pickRegular(rng), world.pickRegular(rng), world.pickRegular(rng)];
       const lateCount = rng.next() < lateChance ? 1 + (rng.next() < 0.3 ? 1 : 0) : 0;
@@ -383,7 +459,7 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
       let time = t;
       for (let k = 0; k < regular + lateCount; k++) {
         if (k > 0) {
-          const gap = k >= regular ? exponential(rng, MODEL.lateGap) : rng.next() < MODEL.sessionShare ? exponential(rng, MODEL.sessionGap) : exponential(rng, MODEL.visitGap);
+          const gap = k >= regular ? exponential(rng, MODEL.lateGap) : rng.next() < MODEL.sessionShare ? exponential(rng, MODEL.sessionGap) : exponential(rng, visitGap);
           time += Math.max(1, Math.round(gap));
         }
         const campaign = k >= regular ? world.pickLate(rng) : rng.next() < MODEL.focusShare ? focus[rng.int(focusCount)] : world.pickRegular(rng);
@@ -396,23 +472,18 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
       }
       if (n === 0) break;
 
-      exposures.clear();
-      for (let k = 0; k < n; k++) exposures.set(tCampaign[k], (exposures.get(tCampaign[k]) ?? 0) + 1);
-      let logit = userBase;
-      for (const [c, count] of exposures) logit += world.effects[c] * exposureDose(count);
+      let clicks = clicksFirst ? drawClicks(n, clickiness) : 0;
+      const model = world.model;
+      const logit = journeyLogit(model, userBase, tTime, tCampaign, tClick, 0, n, tTime[n - 1], scratch);
       const pAll = sigmoid(logit);
       tally.expectedConversions += pAll;
-      for (const [c, count] of exposures) {
-        tally.impressions[c] += count;
-        if (world.effects[c] !== 0) tally.removalLoss[c] += pAll - sigmoid(logit - world.effects[c] * exposureDose(count));
+      for (let k = 0; k < n; k++) tally.impressions[tCampaign[k]]++;
+      for (let i = 0; i < scratch.count; i++) {
+        const c = scratch.touched[i];
+        if (scratch.contribution[c] !== 0 || c === model.trigger) tally.removalLoss[c] += pAll - sigmoid(logitWithout(model, logit, scratch, c));
       }
       const converted = rng.next() < pAll;
-
-      let clicks = 0;
-      for (let k = 0; k < n; k++) {
-        tClick[k] = rng.next() < Math.min(0.5, world.ctr[tCampaign[k]] * clickiness) ? 1 : 0;
-        clicks += tClick[k];
-      }
+      if (!clicksFirst) clicks = drawClicks(n, clickiness);
       let conversionTime = -1;
       let conversionId = -1;
       let lastClickIndex = -1;
@@ -435,6 +506,7 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
         const sinceClick = lastClick < 0 ? -1 : tTime[k] - lastClick;
         // Price and features are drawn for every row, formatted or not, to keep the stream aligned.
         const cost = Math.max(1e-5, Math.min(2, world.baseCost[c] * Math.exp(0.6 * rng.normal())));
+        tCost[k] = cost;
         const cpo = world.cpo[c] * Math.exp(0.1 * rng.normal());
         const cat2 = world.pickers[1](rng);
         const cat4 = world.formats[c][rng.int(3)];
@@ -499,6 +571,7 @@ function makeSimulator(o: Required<SynthOptions>, world: World, rng: Rng): Simul
         }
       }
 
+      recorder?.journey(uid, userBase, tTime, tCampaign, tClick, tCost, n);
       if (!converted || rng.next() >= MODEL.returnChance) break;
       t = conversionTime + Math.max(1, Math.round(exponential(rng, MODEL.returnGap)));
     }
@@ -599,7 +672,7 @@ class UserHeap {
   }
 }
 
-function describeModel(o: Required<SynthOptions>, world: World): string {
+function describeModel(o: ResolvedSynthOptions, world: World): string {
   const count = (r: CampaignRole): number => world.roles.filter((x) => x === r).length;
   return (
     `Synthetic log (seed ${o.seed}): ${o.users} users, ${o.campaigns} campaigns over ${Math.round(o.durationSeconds / DAY)} days. ` +
@@ -609,14 +682,41 @@ function describeModel(o: Required<SynthOptions>, world: World): string {
     `${count('inert')} campaigns are inert. ` +
     `Each user has a latent propensity p ~ N(0, 1); a journey converts with probability sigmoid(${o.baseLogOdds} + ${MODEL.propensityScale} x p + sum over its campaigns of effect x log2(1 + exposures)), ` +
     `the conversion coming after its last touchpoint (delay about a day), and every row of a converted journey carries its conversion id. ` +
-    `The propensity shows only noisily in cat1, a user segment (p plus N(0, ${MODEL.segmentNoise}) noise, in ${MODEL.segments} buckets); ` +
+    `The propensity shows only noisily in cat1, a user segment (p plus N(0, ${world.params.segmentNoise}) noise, in ${MODEL.segments} buckets); ` +
     `cat3, cat4 and cat8 follow the campaign, the other categories are noise. ` +
-    `Late touchpoints are added with chance ${MODEL.lateFloor} + ${MODEL.lateLift} x sigmoid(${MODEL.lateSlope} (p - ${MODEL.lateCenter})). ` +
+    `Late touchpoints are added with chance ${MODEL.lateFloor} + ${MODEL.lateLift} x sigmoid(${world.params.lateTargeting} (p - ${MODEL.lateCenter})). ` +
     `Journey lengths mix two geometrics (mean ${o.meanJourneyLength} touchpoints, long tail); after a conversion a user comes back for another journey with chance ${MODEL.returnChance}. ` +
     `Clicks (about 3% of impressions, twice that for late campaigns, a little more for high-propensity users) and costs carry no effect. ` +
     `A campaign's removal loss is the exact expected number of conversions lost if its impressions were removed from every journey ` +
-    `(the sum over journeys of P(convert) minus P(convert without that campaign's exposures)); it is 0 for late and inert campaigns.`
+    `(the sum over journeys of P(convert) minus P(convert without that campaign's exposures)); it is 0 for late and inert campaigns.` +
+    (o.world ? ' ' + describeWorld(world) : '')
   );
+}
+
+/** What a world changes from the demo's model, in words (the sentences above still hold where not overridden). */
+function describeWorld(world: World): string {
+  const p = world.params;
+  const d = DEMO_WORLD;
+  const parts: string[] = [];
+  if (p.dose !== d.dose) {
+    const rule = {
+      log2: 'effect x log2(1 + exposures)',
+      once: 'its effect once per journey, however many impressions (repeats add nothing)',
+      linear: 'effect x exposures (every impression counts the same)',
+      saturating: `effect x ${p.saturation} (1 - exp(-exposures / ${p.saturation})) (saturating)`,
+    }[p.dose];
+    parts.push(`This world's dose rule: a campaign adds ${rule}.`);
+  }
+  if (p.decayHalfLifeDays > 0) parts.push(`An impression counts 0.5^(days to the journey's last touchpoint / ${p.decayHalfLifeDays}) of an exposure.`);
+  if (p.clickLift !== 1) parts.push(`A clicked impression counts ${p.clickLift} exposures.`);
+  if (p.interaction && world.model.dependent >= 0) {
+    parts.push(
+      `Campaign ${world.campaignIds[world.model.dependent]} works only on its impressions after one of campaign ${world.campaignIds[world.model.trigger]}'s in the same journey.`,
+    );
+  }
+  if (p.propensity === 'hidden') parts.push('cat1 is drawn independently of the propensity: it carries nothing about it.');
+  if (p.journeyLengths === 'heavy-tail') parts.push(`Journey lengths: about ${MODEL.singleShare * 100}% single-impression, the rest 2 + a log-normal with a tail to hundreds.`);
+  return parts.join(' ');
 }
 
 /**
@@ -629,13 +729,15 @@ function describeModel(o: Required<SynthOptions>, world: World): string {
 export function* syntheticChunks(
   options: SynthOptions,
   onProgress?: (usersDone: number, usersTotal: number) => void,
+  recorder?: WorldRecorder,
 ): Generator<Uint8Array, SynthTruth, void> {
   const resolved = resolveSynthOptions(options);
   if (!resolved.ok) throw new RangeError(resolved.error);
   const o = resolved.options;
   const world = buildWorld(o);
+  recorder?.start(world.model, world.campaignIds);
   const rng = createRng(o.seed).fork('users');
-  const sim = makeSimulator(o, world, rng);
+  const sim = makeSimulator(o, world, rng, recorder);
   const heap = new UserHeap();
 
   const chunk = new ByteWriter(ROW_CHUNK_BYTES + 4096);
@@ -678,7 +780,7 @@ export function* syntheticChunks(
   const t = sim.tally;
   const campaigns: CampaignTruth[] = world.campaignIds.map((id, c) => ({
     id,
-    role: world.roles[c],
+    role: c === world.model.trigger ? 'trigger' : c === world.model.dependent ? 'dependent' : world.roles[c],
     effect: world.effects[c],
     impressions: t.impressions[c],
     removalLoss: t.removalLoss[c],
