@@ -25,15 +25,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { attributePositions } from '../src/core/attribution/position';
-import { countingShapley, markovAttribution, modelRemovalEffects, modelReplay, shapleyAttribution } from '../src/core/counterfactual';
 import { ingest } from '../src/core/ingest';
+import { isTotalsMethod, RUN_STEPS } from '../src/core/methods';
 import { useBestNodeBackend } from '../src/core/models/backend';
-import { attributionWeights, createScorer, evaluateModel, trainModel } from '../src/core/models/train';
-import { Split, type PreparedData, type WeightsByModel } from '../src/core/prepared';
-import { prepareJourneys } from '../src/core/prepare';
-import { DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, POSITION_MODELS, type TrainSettings } from '../src/core/settings';
-import { replayInput, sweepPitches } from '../src/core/simulate';
+import type { DefendedRecommendation } from '../src/core/recommend';
+import { createRunContext, runSteps } from '../src/core/run';
+import { DEFAULT_PREPARE, DEFAULT_TRAIN, defaultRunSettings, POSITION_MODELS, type RunSettings } from '../src/core/settings';
 import {
   bestAllocation,
   budgetOfShare,
@@ -52,7 +49,7 @@ export const METHODS = [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg',
 export const REFERENCES = ['delivery', 'default', 'truth_pitch'] as const;
 export const REFERENCE_LABELS: Record<(typeof REFERENCES)[number], string> = {
   delivery: "today's delivery (logged shares, scaled to the budget)",
-  default: 'default recommendation (see defaultRecommendation)',
+  default: "the app's recommendation (the recommend step: the best held-out allocation whose 90% interval beats today's split, else today's split)",
   truth_pitch: 'true per-impression effects at their best pitch',
 };
 
@@ -85,16 +82,13 @@ export interface WorldRun {
 }
 
 /**
- * The allocation the app recommends by default: the recommendation view
- * opens on the attention model's weights (mean attention) at the pitch where
- * the article's replay (all prepared events, all-or-nothing journeys) keeps
- * the most converted journeys. One function, so a later rule can replace it.
+ * The allocation the app recommends by default: the run's recommend step
+ * (src/core/recommend), whose allocation of the prepared journeys' budget is
+ * carried to the world's budget by its shares. Null when the step made none.
  */
-export function defaultRecommendation(prepared: PreparedData, weights: WeightsByModel): { model: string; weights: Record<string, number>; pitch: number } {
-  const model = 'attention';
-  const sweep = sweepPitches(replayInput(prepared), { [model]: weights[model] }, { pitches: [...DEFAULT_PITCHES], unit: 'impressions' });
-  const pitch = sweep.ok ? (sweep.models.find((m) => m.model === model)?.best.pitch ?? 1) : 1;
-  return { model, weights: weights[model], pitch };
+export function defaultRecommendation(recommendation: DefendedRecommendation | undefined): { model: string; weights: Record<string, number>; pitch: number } | null {
+  if (!recommendation) return null;
+  return { model: recommendation.method, weights: recommendation.allocation, pitch: 1 };
 }
 
 /** Gain of an allocation's expected conversions, on the scale no ads = 0, the best true allocation = 1. */
@@ -135,66 +129,74 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
   const blob = new Blob(parts);
   const loaded = await ingest({ name: `${spec.name}.tsv`, size: blob.size, stream: () => blob.stream() });
   if (!loaded.ok) throw new Error(loaded.error.message);
-  const prepared = prepareJourneys(loaded.table, { ...DEFAULT_PREPARE, campaigns: { kind: 'all' }, seed });
+  // The app's own run, every step (the plain LSTM left out: no method reads it), on the app's settings with this seed.
+  const defaults = defaultRunSettings();
+  const settings: RunSettings = {
+    ...defaults,
+    prepare: { ...DEFAULT_PREPARE, campaigns: { kind: 'all' }, seed },
+    train: {
+      ...DEFAULT_TRAIN,
+      seed,
+      models: ['logreg', 'attention'],
+      epochs: {
+        ...DEFAULT_TRAIN.epochs,
+        logreg: Math.max(1, Math.round(DEFAULT_TRAIN.epochs.logreg * options.epochsScale)),
+        attention: Math.max(1, Math.round(DEFAULT_TRAIN.epochs.attention * options.epochsScale)),
+      },
+    },
+    counterfactual: { ...defaults.counterfactual!, recommend: true },
+  };
+  const ctx = createRunContext(loaded.table, settings, {
+    initBackend: async (preferred) => {
+      const started = await useBestNodeBackend(preferred);
+      return started.ok ? { ok: true, backend: started.backend } : started;
+    },
+  });
+  // The replays spend the evaluation's share of the prepared impressions, as the oracle spends it of the world's.
+  const prepared0 = await runSteps(ctx, ['prepare']);
+  if (!prepared0.ok) throw new Error(`${spec.name} seed ${seed}: ${prepared0.error}`);
+  settings.simulate = { ...settings.simulate, budget: options.budgetShare * ctx.prepared!.events.count };
+  const outcome = await runSteps(ctx, RUN_STEPS.filter((step) => step !== 'prepare'));
+  if (!outcome.ok) throw new Error(`${spec.name} seed ${seed}: ${outcome.error}`);
+  for (const m of ctx.models) m.dispose();
+  const prepared = ctx.prepared!;
 
   const impressions = new Float64Array(prepared.campaignIds.length);
   for (let e = 0; e < prepared.events.count; e++) impressions[prepared.events.campaign[e]]++;
   const methods = new Map<string, MethodWeights>();
-  const fromPerImpression = (weights: Record<string, number>): MethodWeights => ({
-    weights,
-    perImpression: weights,
-    total: Object.fromEntries(prepared.campaignIds.map((id, c) => [id, (weights[id] ?? 0) * impressions[c]])),
-  });
-  const fromTotals = (weights: Record<string, number>, perImpression?: Record<string, number>): MethodWeights => ({
-    weights,
-    perImpression:
-      perImpression ?? Object.fromEntries(prepared.campaignIds.map((id, c) => [id, impressions[c] > 0 ? (weights[id] ?? 0) / impressions[c] : 0])),
-    total: weights,
-  });
-  for (const p of attributePositions(prepared, POSITION_MODELS)) methods.set(p.model, fromPerImpression(p.weights));
-  const markov = markovAttribution(prepared);
-  if (markov.ok) methods.set('markov', fromTotals(markov.weights));
-  const counting = countingShapley(prepared);
-  methods.set('shapley_count', fromTotals(counting.weights, Object.fromEntries(counting.campaigns.map((c) => [c.campaign, c.perImpression]))));
-
-  const testAuc: Record<string, number> = {};
-  const train = async (name: 'logreg' | 'attention') => {
-    const epochs = Math.max(1, Math.round(DEFAULT_TRAIN.epochs[name] * options.epochsScale));
-    const settings: TrainSettings = { ...DEFAULT_TRAIN, seed, epochs: { ...DEFAULT_TRAIN.epochs, [name]: epochs } };
-    const model = await trainModel(prepared, name, settings);
-    testAuc[name] = (await evaluateModel(model, prepared)).auc;
-    return model;
+  const perImpressionOf = (details: unknown): Record<string, number> | undefined => {
+    const campaigns = (details as { campaigns?: { campaign: string; perImpression?: number }[] } | undefined)?.campaigns;
+    return campaigns && campaigns.every((c) => typeof c.perImpression === 'number')
+      ? Object.fromEntries(campaigns.map((c) => [c.campaign, c.perImpression!]))
+      : undefined;
   };
-  const logreg = await train('logreg');
-  for (const a of await attributionWeights(logreg, prepared)) if (a.model === 'logreg') methods.set('logreg', fromPerImpression(a.weights));
-  logreg.dispose();
-  const attention = await train('attention');
-  for (const a of await attributionWeights(attention, prepared)) methods.set(a.model, fromPerImpression(a.weights));
-  const scorer = createScorer(attention);
-  const removal = await modelRemovalEffects(prepared, scorer, { subset: 'test' });
-  methods.set('removal', fromTotals(removal.weights, Object.fromEntries(removal.campaigns.map((c) => [c.campaign, c.perImpression]))));
-  const shapley = await shapleyAttribution(prepared, scorer, { subset: 'test', seed });
-  methods.set('shapley', fromTotals(shapley.weights, Object.fromEntries(shapley.campaigns.map((c) => [c.campaign, c.perImpression]))));
+  for (const m of METHODS) {
+    const weights = ctx.weights[m];
+    if (!weights) continue;
+    if (isTotalsMethod(m)) {
+      methods.set(m, {
+        weights,
+        perImpression:
+          perImpressionOf(ctx.details[m]) ??
+          Object.fromEntries(prepared.campaignIds.map((id, c) => [id, impressions[c] > 0 ? (weights[id] ?? 0) / impressions[c] : 0])),
+        total: weights,
+      });
+    } else {
+      methods.set(m, { weights, perImpression: weights, total: Object.fromEntries(prepared.campaignIds.map((id, c) => [id, (weights[id] ?? 0) * impressions[c]])) });
+    }
+  }
+  const testAuc: Record<string, number> = Object.fromEntries(Object.entries(ctx.metrics).map(([m, x]) => [m, x.auc]));
 
-  // The pitch the app would pick for each method, without the truth: the attention model judges a replay of the test journeys.
-  const replayable: WeightsByModel = {};
-  for (const [m, w] of methods) if (Object.values(w.weights).some((v) => Number.isFinite(v) && v > 0)) replayable[m] = w.weights;
-  let testEvents = 0;
-  for (let e = 0; e < prepared.events.count; e++) if (prepared.journeys.split[prepared.events.journey[e]] === Split.Test) testEvents++;
-  const replay = await modelReplay(prepared, scorer, replayable, {
-    subset: 'test',
-    pitches: [...DEFAULT_PITCHES],
-    budget: options.budgetShare * testEvents,
-  });
+  // The pitch the app would pick for each method, without the truth: its model-judged replay of the test journeys.
+  const replay = ctx.counterfactual.modelReplay;
   const chosenPitch = (m: string): number => {
-    if (!replay.ok || !replay.byModel[m]) return 1;
-    let best = replay.byModel[m][0];
-    for (const p of replay.byModel[m]) if (p.expectedConversions > best.expectedConversions) best = p;
+    const points = replay?.byModel[m];
+    if (!points || points.length === 0) return 1;
+    let best = points[0];
+    for (const p of points) if (p.expectedConversions > best.expectedConversions) best = p;
     return best.pitch;
   };
-  const weightsByModel: WeightsByModel = Object.fromEntries([...methods].map(([m, w]) => [m, w.weights]));
-  const recommended = defaultRecommendation(prepared, weightsByModel);
-  attention.dispose();
+  const recommended = defaultRecommendation(ctx.recommendation);
 
   // The oracle's side: every journey of the world, the budget a share of its impressions.
   const ids = world.log.campaignIds;
@@ -232,7 +234,7 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
     if (w) scores.push(score(m, w.weights, chosenPitch(m), w));
   }
   scores.push(score('delivery', effects.impressions, 1));
-  scores.push(score('default', recommended.weights, recommended.pitch, methods.get(recommended.model)));
+  if (recommended) scores.push(score('default', recommended.weights, recommended.pitch, methods.get(recommended.model)));
   scores.push(score('truth_pitch', effects.perImpression, best.pitch));
 
   const run: WorldRun = {

@@ -50,7 +50,7 @@ function numberArg(text: string | undefined, name: string): number | string | un
 
 export function parseGenerateArgs(args: string[]): Parsed {
   let values: Record<string, string | undefined>;
-  let listWorlds = false;
+  let listWorlds: boolean;
   try {
     const parsed = parseArgs({
       args,
