@@ -13,7 +13,7 @@ function run(world: string, seed: number, gain: number): WorldRun {
     expected: 0,
     gain: gain + i / 100,
   }));
-  return { world, seed, users: 1, rows: 1, preparedJourneys: 1, budget: 1, noAds: 0, delivered: 0, best: 1, bestFound: 'greedy', testAuc: {}, seconds: 0, scores };
+  return { world, seed, users: 1, rows: 1, preparedJourneys: 1, budget: 1, noAds: 0, delivered: 0, best: 1, bestFound: 'greedy', testAuc: {}, recommended: 'removal', seconds: 0, scores };
 }
 
 describe('eval tables', () => {

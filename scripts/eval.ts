@@ -77,6 +77,8 @@ export interface WorldRun {
   best: number;
   bestFound: 'pitch' | 'greedy';
   testAuc: Record<string, number>;
+  /** What the app's recommendation rested on (a method key, `optimised`, or `today`), null when it made none. */
+  recommended: string | null;
   seconds: number;
   scores: MethodScore[];
 }
@@ -249,6 +251,7 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
     best: best.expected,
     bestFound: best.found,
     testAuc,
+    recommended: recommended?.model ?? null,
     seconds: (Date.now() - started) / 1000,
     scores,
   };
@@ -356,12 +359,12 @@ export function summaryTable(summaries: Summary[]): string {
 
 /** The worlds' reference points: expected conversions with no ads, as delivered, and with the best allocation found with the truth. */
 export function worldsTable(runs: WorldRun[]): string {
-  const lines = ['| world | rows | prepared journeys | no ads | delivered | best (budget) | found by | attention AUC | seconds |', '|---|---|---|---|---|---|---|---|---|'];
+  const lines = ['| world | rows | prepared journeys | no ads | delivered | best (budget) | found by | attention AUC | app recommends | seconds |', '|---|---|---|---|---|---|---|---|---|---|'];
   for (const world of [...new Set(runs.map((r) => r.world))]) {
     const mine = runs.filter((r) => r.world === world);
     const m = (f: (r: WorldRun) => number, d = 0) => mean(mine.map(f)).toFixed(d);
     lines.push(
-      `| ${world} | ${m((r) => r.rows)} | ${m((r) => r.preparedJourneys)} | ${m((r) => r.noAds)} | ${m((r) => r.delivered)} | ${m((r) => r.best)} | ${mine.map((r) => r.bestFound).join('/')} | ${m((r) => r.testAuc.attention ?? Number.NaN, 3)} | ${m((r) => r.seconds)} |`,
+      `| ${world} | ${m((r) => r.rows)} | ${m((r) => r.preparedJourneys)} | ${m((r) => r.noAds)} | ${m((r) => r.delivered)} | ${m((r) => r.best)} | ${mine.map((r) => r.bestFound).join('/')} | ${m((r) => r.testAuc.attention ?? Number.NaN, 3)} | ${mine.map((r) => r.recommended ?? 'none').join('/')} | ${m((r) => r.seconds)} |`,
     );
   }
   return lines.join('\n');
