@@ -4,6 +4,8 @@ import { defineConfig, devices } from '@playwright/test';
 // Playwright cannot download its browsers on these machines: use Debian's Chromium when present.
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const executablePath = existsSync(chromiumPath) ? chromiumPath : undefined;
+// Several checkouts on one machine each serve their own build: E2E_PORT keeps them apart.
+const port = Number(process.env.E2E_PORT || 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -17,7 +19,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   outputDir: 'test-results',
   use: {
-    baseURL: 'http://localhost:4173',
+    baseURL: `http://localhost:${port}`,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     viewport: { width: 1280, height: 900 },
@@ -38,8 +40,8 @@ export default defineConfig({
   ],
   webServer: {
     // The built app, as users get it: run `npm run build` first.
-    command: 'npx vite preview --port 4173 --strictPort',
-    url: 'http://localhost:4173',
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },
