@@ -39,7 +39,8 @@ export interface ModelReplayOptions {
   /**
    * Count each unconverted journey 1 / negativeSamplingRate times, so that
    * expected conversions describe the log before balancing, as removal
-   * effects and Shapley values do (default on).
+   * effects and Shapley values do, and its impressions cost as much more, so
+   * that the budget buys what it would buy in the log (default on).
    */
   reweight?: boolean;
 }
@@ -132,6 +133,14 @@ export async function modelReplay(
   const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal);
   const n = journeyList.length;
   const weight = journeyWeights(journeys.label, Uint32Array.from(journeyList), data.negativeSamplingRate, options.reweight ?? true);
+  // An impression costs as many times as its journey stands for in the log (the
+  // balancing undone), and the budget is the same fraction of that volume as it
+  // is of the replayed impressions: a budget buys what it would buy in the log.
+  const standsFor = (e: number) => weight[involved[events.journey[e]]];
+  let weightedVolume = 0;
+  for (let e = 0; e < events.count; e++) if (replayed[e]) weightedVolume += (unit === 'money' ? events.cost[e] : 1) * standsFor(e);
+  const replayedVolume = unit === 'money' ? replayedCost : replayedEvents;
+  const scale = replayedVolume > 0 ? weightedVolume / replayedVolume : 1;
   const all = new Float64Array(n);
   for (let i = 0; i < n; i++) await batcher.add(journeyList[i], () => true, all, i);
   await batcher.flush();
@@ -143,19 +152,19 @@ export async function modelReplay(
   for (let m = 0; m < models.length; m++) {
     for (const pitch of pitches) {
       throwIfAborted(options.signal);
-      const left = campaignBudgets(weightsOf[m], budget, pitch, unit);
+      const left = campaignBudgets(weightsOf[m], budget * scale, pitch, unit);
       let bought = 0;
       let spent = 0;
       received.fill(1);
       for (let e = 0; e < events.count; e++) {
         if (!replayed[e]) continue;
         const c = events.campaign[e];
-        const price = unit === 'money' ? events.cost[e] : 1;
+        const price = (unit === 'money' ? events.cost[e] : 1) * standsFor(e);
         // Impressions: b_c >= 1 buys one; money: b_c >= cost buys it (data-and-method.md, step 8).
         if (left[c] >= price) {
           left[c] -= price;
           bought++;
-          spent += price;
+          spent += price / scale;
         } else {
           received[e] = 0;
         }

@@ -12,7 +12,7 @@
  * so none wins by fitting the journeys it is judged on.
  */
 import { bootstrapIntervals } from '../counterfactual/bootstrap';
-import { selectJourneys, throwIfAborted } from '../counterfactual/journey-batch';
+import { journeyWeights, selectJourneys, throwIfAborted } from '../counterfactual/journey-batch';
 import { sampleForCounterfactual } from '../counterfactual/sample';
 import { budgetMethods, methodLabel } from '../methods';
 import type { JourneyScorer } from '../models/scorer';
@@ -78,7 +78,7 @@ export interface DefendedRecommendation {
   budget: number;
   /** Budget per campaign id; sums to `budget`. */
   allocation: Record<string, number>;
-  /** Today's split (each campaign's share of the prepared impressions or cost) of the same budget. */
+  /** Today's split (each campaign's share of the impressions or cost the prepared journeys stand for in the log) of the same budget. */
   today: Record<string, number>;
   /** Expected conversions on the held-out journeys, and the 90% interval of recommended - today. */
   expected: { recommended: number; today: number; interval90: [number, number] };
@@ -108,19 +108,34 @@ function halves(journeys: Uint32Array, seed: number): [Uint32Array, Uint32Array]
   return [pool.slice(0, cut).sort(), pool.slice(cut).sort()];
 }
 
-/** Impressions (or cost) of the listed journeys, as a share of every prepared journey's. */
-function volumeShare(prepared: PreparedData, journeys: Uint32Array, unit: SimulateSettings['unit']): number {
+/**
+ * What each prepared journey stands for in the log: 1, or 1 / negativeSamplingRate
+ * for an unconverted journey when the balancing is undone.
+ */
+function standsFor(prepared: PreparedData, reweight: boolean): Float64Array {
+  const all = Uint32Array.from({ length: prepared.journeys.count }, (_, j) => j);
+  return journeyWeights(prepared.journeys.label, all, prepared.negativeSamplingRate, reweight);
+}
+
+/**
+ * Impressions (or cost) per campaign, each journey's counted as often as it
+ * stands for in the log, and their total; the listed journeys' volume alone
+ * when `journeys` is given.
+ */
+function volumes(prepared: PreparedData, weight: Float64Array, unit: SimulateSettings['unit'], journeys?: Uint32Array): { byCampaign: Float64Array; total: number } {
   const { events } = prepared;
-  const inHalf = new Uint8Array(prepared.journeys.count);
-  for (const j of journeys) inHalf[j] = 1;
-  let part = 0;
-  let all = 0;
+  const inPart = journeys ? new Uint8Array(prepared.journeys.count) : null;
+  if (inPart && journeys) for (const j of journeys) inPart[j] = 1;
+  const byCampaign = new Float64Array(prepared.campaignIds.length);
+  let total = 0;
   for (let e = 0; e < events.count; e++) {
-    const v = unit === 'money' ? events.cost[e] : 1;
-    all += v;
-    if (inHalf[events.journey[e]]) part += v;
+    const j = events.journey[e];
+    if (inPart && !inPart[j]) continue;
+    const v = (unit === 'money' ? events.cost[e] : 1) * weight[j];
+    byCampaign[events.campaign[e]] += v;
+    total += v;
   }
-  return all > 0 ? part / all : 0;
+  return { byCampaign, total };
 }
 
 export async function defendedRecommendation(input: RecommendInput): Promise<RecommendResult> {
@@ -129,7 +144,12 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const replayed = replayInput(prepared);
   const budget = input.budget ?? defaultBudget(replayed, unit);
   if (!(Number.isFinite(budget) && budget > 0)) return { ok: false, error: 'The budget must be a positive number.' };
-  const today = currentAllocation(replayed, 1, unit);
+  // Today's split is the log's, not the balanced sample's: with the balancing
+  // undone, campaigns seen mostly before conversions are not over-counted.
+  const reweight = input.reweight ?? true;
+  const weight = standsFor(prepared, reweight);
+  const logVolume = volumes(prepared, weight, unit);
+  const today = logVolume.total > 0 ? logVolume.byCampaign.map((v) => v / logVolume.total) : currentAllocation(replayed, 1, unit);
   const bounds = shareBounds(ids, today, budget, input.limits);
   if (!bounds.ok) return bounds;
 
@@ -137,11 +157,15 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
   if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
   const [fitJourneys, testJourneys] = halves(scoredJourneys, input.seed);
+  // The budget is given against the prepared journeys' volume; the judge prices
+  // each impression at what its journey stands for, so each half gets the same
+  // fraction of the log's volume that the budget is of the prepared volume.
+  const preparedVolume = volumes(prepared, new Float64Array(prepared.journeys.count).fill(1), unit).total;
   const judgeOn = (journeys: Uint32Array) =>
     new AllocationJudge(prepared, input.scorer, journeys, {
-      budget: budget * volumeShare(prepared, journeys, unit),
+      budget: preparedVolume > 0 ? (budget * volumes(prepared, weight, unit, journeys).total) / preparedVolume : 0,
       unit,
-      reweight: input.reweight ?? true,
+      reweight,
       signal: input.signal,
     });
   const fit = judgeOn(fitJourneys);

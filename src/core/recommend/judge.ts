@@ -24,7 +24,11 @@ export interface JudgeOptions {
   /** This half's budget, in `unit`. */
   budget: number;
   unit: SimulateSettings['unit'];
-  /** Count each unconverted journey 1 / negativeSamplingRate times (the balancing undone), as removal and Shapley do. */
+  /**
+   * Count each unconverted journey 1 / negativeSamplingRate times (the balancing
+   * undone), as removal and Shapley do: in its expected conversions and in what
+   * its impressions cost, so that a budget buys what it would buy in the log.
+   */
   reweight: boolean;
   batchSize?: number;
   signal?: AbortSignal;
@@ -79,7 +83,7 @@ export class AllocationJudge {
       if (i < 0) continue;
       localEvent[e] = k;
       this.evJourney[k] = i;
-      this.evPrice[k] = options.unit === 'money' ? events.cost[e] : 1;
+      this.evPrice[k] = (options.unit === 'money' ? events.cost[e] : 1) * this.weight[i];
       counts[events.campaign[e]]++;
       k++;
     }

@@ -146,6 +146,24 @@ describe('defendedRecommendation', () => {
     expect(seen.every((x) => x >= 0 && x <= 1)).toBe(true);
   });
 
+  it("takes today's split from the log, not from the balanced sample: an unconverted journey counts 1 / negativeSamplingRate times", async () => {
+    // c0 is seen only before conversions, c1 only in journeys that did not convert; half the unconverted were kept.
+    const specs: JourneySpec[] = Array.from({ length: 80 }, (_, i) => ({
+      touchpoints: [{ time: 1000 * i, campaign: i % 2 }],
+      converted: i % 2 === 0,
+      split: 2,
+    }));
+    const skewed = buildPrepared(specs, { campaigns: 2, negativeSamplingRate: 0.5 });
+    const result = await defendedRecommendation({ ...base, prepared: skewed, weights: {}, scorer: indifferent(), budget: 90 });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    // 40 impressions of c0, 40 of c1 standing for 80: c0 gets a third of the budget today, not half.
+    expect(result.recommendation.today.c0).toBeCloseTo(30, 9);
+    expect(result.recommendation.today.c1).toBeCloseTo(60, 9);
+    const unweighted = await defendedRecommendation({ ...base, prepared: skewed, weights: {}, scorer: indifferent(), budget: 90, reweight: false });
+    expect(unweighted.ok && unweighted.recommendation.today.c0).toBeCloseTo(45, 9);
+  });
+
   it('refuses limits that cannot be met', async () => {
     const result = await defendedRecommendation({ ...base, scorer: planted(), budget: 100, limits: { floor: { c0: 80, c1: 80 } } });
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/lower limits/) });
