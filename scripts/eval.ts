@@ -22,8 +22,6 @@
  * Nothing here is tuned to make a method look better.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ingest } from '../src/core/ingest';
 import { isTotalsMethod, RUN_STEPS } from '../src/core/methods';
@@ -42,6 +40,7 @@ import {
 } from '../src/core/synth/oracle';
 import { findWorld, generateWorld, WORLDS, type WorldSpec } from '../src/core/synth/worlds';
 import { spearman } from '../src/shared/stats';
+import { runAsScript } from './as-script';
 
 /** Attribution methods, in table order: position rules, counting methods, trained models, model-judged counterfactuals. */
 export const METHODS = [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg', 'attention', 'removal', 'shapley'] as const;
@@ -496,14 +495,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsScript(import.meta.url, main, { stack: true });

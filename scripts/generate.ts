@@ -15,8 +15,6 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -26,6 +24,7 @@ import { DEMO_SYNTH_OPTIONS, resolveSynthOptions, syntheticChunks, usersForRows 
 import { bestAllocation, budgetOfShare, deliveredConversions, noAdsConversions, WorldRecorder } from '../src/core/synth/oracle';
 import type { SynthOptions } from '../src/core/synth/types';
 import { findWorld, parseWorldFile, worldNames, type WorldSpec } from '../src/core/synth/worlds';
+import { runAsScript } from './as-script';
 
 /** The Criteo log has 675 campaigns over 16.5 M rows; smaller files get about one campaign per 4,000 rows. */
 function defaultCampaigns(rows: number): number {
@@ -206,14 +205,4 @@ async function main(args: string[]): Promise<number> {
 }
 
 // Run only as a script, so tests can import parseGenerateArgs.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsScript(import.meta.url, main);
