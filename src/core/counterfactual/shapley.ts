@@ -2,9 +2,12 @@
  * Shapley values with the model as the value function: within one journey,
  * the players are its distinct campaigns, a coalition is worth the model's
  * conversion probability for the journey keeping only those campaigns'
- * touchpoints (in their order), and the empty coalition is worth 0. The
- * values of a journey add up to its probability with every touchpoint
- * (efficiency), so summed over journeys they split the expected conversions.
+ * touchpoints (in their order). The empty coalition is worth 0, or, for a
+ * model with user attributes, the model's probability for the user with no ads
+ * (the user's attributes stay: journey-batch.ts). The values of a journey add
+ * up to its probability with every touchpoint less the empty coalition's
+ * (efficiency), so summed over journeys they split the expected conversions
+ * the touchpoints add.
  *
  * Exact over all 2^n coalitions up to `exactUpTo` distinct campaigns;
  * beyond that, the mean of marginal contributions over random orderings
@@ -87,7 +90,7 @@ interface Job {
   group: number;
   /** Distinct campaigns, in order of first touch. */
   players: number[];
-  /** Coalition values; exact: indexed by bitmask; sampled: by slot. */
+  /** Coalition values; exact: indexed by bitmask (0: the empty coalition); sampled: by slot, the empty coalition last. */
   values: Float64Array;
   /** Sampled only: orderings [permutation, position] of player indexes and the slot of each prefix. */
   orderings?: Uint8Array;
@@ -181,7 +184,7 @@ export async function shapleyAttribution(
       exactJourneys += multiplicity[g];
       const values = new Float64Array(1 << n);
       job = { group: g, players, values };
-      for (let mask = 1; mask < 1 << n; mask++) {
+      for (let mask = 0; mask < 1 << n; mask++) {
         await batcher.add(j, (s) => ((mask >> playerOfStep[s]) & 1) === 1, values, mask);
       }
       pendingEvaluations += (1 << n) - 1;
@@ -208,11 +211,12 @@ export async function shapleyAttribution(
           prefixSlot[p * n + k] = slot;
         }
       }
-      const values = new Float64Array(slotOf.size);
+      const values = new Float64Array(slotOf.size + 1);
       job = { group: g, players, values, orderings, prefixSlot };
       for (const [key, slot] of slotOf) {
         await batcher.add(j, (s) => key.charCodeAt(playerOfStep[s]) === 49, values, slot);
       }
+      await batcher.add(j, () => false, values, slotOf.size);
       pendingEvaluations += slotOf.size;
     }
     pending.push(job);
@@ -274,7 +278,7 @@ export async function shapleyAttribution(
   };
 }
 
-/** phi_i = sum over coalitions S without i of |S|! (n-|S|-1)! / n! * (v(S + i) - v(S)); v(empty) = 0. */
+/** phi_i = sum over coalitions S without i of |S|! (n-|S|-1)! / n! * (v(S + i) - v(S)); v(empty) = values[0]. */
 function exactValues(values: Float64Array, n: number): { phi: Float64Array; se: Float64Array } {
   const weight = new Float64Array(n);
   // weight[k] = k! (n-k-1)! / n!, built without factorials: 1 / (n * C(n-1, k)).
@@ -286,7 +290,7 @@ function exactValues(values: Float64Array, n: number): { phi: Float64Array; se: 
   const phi = new Float64Array(n);
   for (let mask = 0; mask < 1 << n; mask++) {
     const size = popcount(mask);
-    const without = mask === 0 ? 0 : values[mask];
+    const without = values[mask];
     for (let i = 0; i < n; i++) {
       if ((mask >> i) & 1) continue;
       phi[i] += weight[size] * (values[mask | (1 << i)] - without);
@@ -300,8 +304,9 @@ function sampledValues(job: Job, n: number, permutations: number): { phi: Float6
   const prefixSlot = job.prefixSlot!;
   const sum = new Float64Array(n);
   const sumSq = new Float64Array(n);
+  const empty = job.values[job.values.length - 1];
   for (let p = 0; p < permutations; p++) {
-    let before = 0;
+    let before = empty;
     for (let k = 0; k < n; k++) {
       const after = job.values[prefixSlot[p * n + k]];
       const d = after - before;
