@@ -1,0 +1,153 @@
+/**
+ * Counterfactuals keep what is known about the user: every variant of a
+ * journey, the empty one included, carries the user's attributes, and a model
+ * with user attributes scores "this user, no ads" instead of 0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../models/backend';
+import { featureLayout, idsPerStep } from '../models/inputs';
+import { priorCorrect } from '../models/metrics';
+import { createNetwork, defaultNetworkConfig, disposeNetwork } from '../models/networks';
+import type { SequenceBatch } from '../models/scorer';
+import { createScorer, stepBatch, type ScoringPath, type TrainedModel } from '../models/train';
+import { prepareJourneys } from '../prepare';
+import { createRng } from '../random';
+import { DEFAULT_PREPARE, type NeuralModelName } from '../settings';
+import { buildTable, type RowLiteral } from '../testing/table-builder';
+import { modelReplay } from './model-replay';
+import { modelRemovalEffects } from './removal';
+import { shapleyAttribution } from './shapley';
+
+beforeAll(async () => {
+  expect((await useBackend('wasm')).ok).toBe(true);
+});
+
+// One user of two 'b' touchpoints; six users of one 'a' touchpoint at the same time, told apart by their segment only.
+const rows: RowLiteral[] = [
+  { t: 0, user: 'w', campaign: 'b', conversionId: 'x', categories: { segment: 'S0' } },
+  { t: 1, user: 'w', campaign: 'b', conversionId: 'x', categories: { segment: 'S0' } },
+  ...[0, 1, 2, 3, 4, 5].map((i) => ({ t: 10, user: `u${i}`, campaign: 'a', conversionId: i < 2 ? `y${i}` : undefined, categories: { segment: i % 2 ? 'S2' : 'S1' } })),
+];
+const prepared = prepareJourneys(buildTable(rows), { ...DEFAULT_PREPARE, campaigns: { kind: 'all' }, minTouchpoints: 1, balance: 'none', minCategoryCount: 1 });
+const layout = featureLayout(prepared, false);
+const RATE = 0.5;
+/** Per user vocabulary index (0 other, S0, S1, S2): what each value adds to the logit. */
+const USER_TERMS = [0, 0.5, -1.5, 2];
+
+function model(name: NeuralModelName): TrainedModel {
+  const config = {
+    ...defaultNetworkConfig(name, layout.vocabulary, idsPerStep(layout), layout.numericUsed.length),
+    units: 8,
+    embedding: 12,
+    userColumns: layout.userColumns,
+    userVocabulary: layout.userVocabulary,
+  };
+  const network = createNetwork(config, createRng(5), 'auto', undefined, 'js');
+  const terms = tf.tensor2d(USER_TERMS, [4, 1]);
+  network.variables.get('userEmbedding')!.assign(terms);
+  terms.dispose();
+  return {
+    name,
+    network,
+    layout,
+    campaignIds: prepared.campaignIds,
+    negativeSamplingRate: RATE,
+    history: [],
+    keptEpoch: 0,
+    backend: tf.getBackend(),
+    seed: 5,
+    dispose: () => disposeNetwork(network),
+  };
+}
+
+/** Journey j with every touchpoint taken away. */
+function emptyOf(journeys: number[]): SequenceBatch {
+  const b = stepBatch(prepared.sequences, journeys);
+  b.mask.fill(0);
+  b.campaign.fill(0);
+  b.numeric.fill(0);
+  return b;
+}
+
+const seq = prepared.sequences;
+const aJourneys = Array.from({ length: prepared.journeys.count }, (_, j) => j).filter((j) => prepared.campaignIds[seq.campaign[j * seq.steps]] === 'a');
+const wJourney = Array.from({ length: prepared.journeys.count }, (_, j) => j).find((j) => seq.length[j] === 2)!;
+
+describe.each([
+  ['attention', 'prefix'],
+  ['attention', 'tfjs'],
+  ['lstm', 'prefix'],
+  ['lstm', 'tfjs'],
+] as [NeuralModelName, ScoringPath][])('%s model, %s scorer', (name, path) => {
+  it('the fixture holds the segment per journey, not per touchpoint', () => {
+    expect(prepared.userAttributes).toEqual(['segment']);
+    expect(layout.userColumns).toBe(1);
+    expect(layout.userVocabulary).toBe(4);
+    expect(aJourneys).toHaveLength(6);
+  });
+
+  it('scores a journey with no touchpoints as its user with no ads', async () => {
+    const m = model(name);
+    const scorer = createScorer(m, 512, path);
+    expect(scorer.scoresEmptyJourneys).toBe(true);
+    const empty = emptyOf([aJourneys[0], aJourneys[1]]);
+    const p = await scorer.score(empty);
+    const bias = (await m.network.variables.get('outputBias')!.data())[0];
+    const s1 = priorCorrect(1 / (1 + Math.exp(-(bias + USER_TERMS[2]))), RATE);
+    const s2 = priorCorrect(1 / (1 + Math.exp(-(bias + USER_TERMS[3]))), RATE);
+    expect(p[0]).toBeCloseTo(s1, 5);
+    expect(p[1]).toBeCloseTo(s2, 5);
+    // Two users differing only in the segment: different no-ads scores.
+    expect(Math.abs(p[1] - p[0])).toBeGreaterThan(0.1);
+    m.dispose();
+  });
+
+  it('removal, Shapley and model replay keep the user when they take touchpoints away, and free their tensors', async () => {
+    const m = model(name);
+    const scorer = createScorer(m, 512, path);
+    const all = await scorer.score(stepBatch(seq, aJourneys));
+    const none = await scorer.score(emptyOf(aJourneys));
+    const [wAll] = await scorer.score(stepBatch(seq, [wJourney]));
+    const [wNone] = await scorer.score(emptyOf([wJourney]));
+    let aDrop = 0;
+    let noneSum = 0;
+    aJourneys.forEach((_, i) => {
+      aDrop += all[i] - none[i];
+      noneSum += none[i];
+    });
+
+    const run = async () => {
+      const removal = await modelRemovalEffects(prepared, scorer, { reweight: false });
+      const shapley = await shapleyAttribution(prepared, scorer, { reweight: false });
+      const replay = await modelReplay(prepared, scorer, { only_b: { a: 0, b: 1 } }, { pitches: [1], budget: 2, reweight: false });
+      return { removal, shapley, replay };
+    };
+    const first = await run();
+    const { removal, shapley, replay } = first;
+    // Identical touchpoints, different users: not merged into one journey.
+    expect(removal.distinctJourneys).toBe(3);
+    expect(removal.weights.a).toBeCloseTo(aDrop, 5);
+    expect(removal.weights.b).toBeCloseTo(wAll - wNone, 5);
+    expect(shapley.weights.a).toBeCloseTo(aDrop, 5);
+    expect(shapley.weights.b).toBeCloseTo(wAll - wNone, 5);
+    // Campaign a gets no budget: its journeys go on without their one touchpoint, each still its own user.
+    if (!replay.ok) throw new Error(replay.error);
+    expect(replay.byModel.only_b[0].expectedConversions).toBeCloseTo(wAll + noneSum, 5);
+
+    const before = tf.memory().numTensors;
+    await run();
+    await run();
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+});
+
+describe('a scorer without user attributes', () => {
+  it('still counts the empty journey as 0', async () => {
+    const scorer = { name: 'constant', score: (b: SequenceBatch) => Promise.resolve(new Float32Array(b.count).fill(0.25)) };
+    const removal = await modelRemovalEffects(prepared, scorer, { reweight: false });
+    // Each a journey: 0.25 with its touchpoint, 0 without.
+    expect(removal.weights.a).toBeCloseTo(6 * 0.25, 6);
+  });
+});
