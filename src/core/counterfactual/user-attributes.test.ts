@@ -44,7 +44,11 @@ function model(name: NeuralModelName): TrainedModel {
     userVocabulary: layout.userVocabulary,
   };
   const network = createNetwork(config, createRng(5), 'auto', undefined, 'js');
-  const terms = tf.tensor2d(USER_TERMS, [4, 1]);
+  // Embeddings along the output kernel, scaled so that value k adds USER_TERMS[k] to the logit.
+  const w = network.variables.get('outputKernel')!.dataSync() as Float32Array;
+  const norm = w.reduce((a, x) => a + x * x, 0);
+  const rowsOf = USER_TERMS.flatMap((t) => Array.from(w, (x) => (t * x) / norm));
+  const terms = tf.tensor2d(rowsOf, [USER_TERMS.length, config.units]);
   network.variables.get('userEmbedding')!.assign(terms);
   terms.dispose();
   return {

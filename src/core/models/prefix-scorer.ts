@@ -50,7 +50,7 @@ export interface PrefixWeights {
   /** [H] and the scalar bias. */
   outputKernel: Float32Array;
   outputBias: number;
-  /** [user vocabulary]: each user attribute value's term of the logit (networks.ts, `addUserLogit`); empty without user attributes. */
+  /** [user vocabulary]: each user attribute value's term of the logit (networks.ts, `withUser`); empty without user attributes. */
   userTable: Float32Array;
   userColumns: number;
 }
@@ -115,7 +115,8 @@ export function prefixWeights(net: Network): PrefixWeights {
     attentionBias: c.kind === 'attention' ? values(net, 'attentionBias')[0] : 0,
     outputKernel: values(net, 'outputKernel').slice(),
     outputBias: values(net, 'outputBias')[0],
-    userTable: (c.userColumns ?? 0) > 0 ? values(net, 'userEmbedding').slice() : new Float32Array(0),
+    // Each value's embedding times the output kernel: its term of the logit (the output layer is linear).
+    userTable: (c.userColumns ?? 0) > 0 ? product64(values(net, 'userEmbedding'), c.userVocabulary ?? 0, h, values(net, 'outputKernel'), 1) : new Float32Array(0),
     userColumns: c.userColumns ?? 0,
   };
 }

@@ -449,7 +449,7 @@ export type ScoringPath = 'auto' | 'prefix' | 'tfjs';
  * Counterfactual scoring for the sequence models: conversion probability per
  * journey, prior-corrected for balancing. A journey with no unmasked
  * touchpoint scores 0 for a model without user attributes; with them it is
- * scored as that user with no ads (networks.ts, `addUserLogit`).
+ * scored as that user with no ads (networks.ts, `withUser`).
  */
 export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath = 'auto'): JourneyScorer {
   if (model.name === 'logreg') throw new Error('the regression scores journey aggregates, not sequences');

@@ -65,8 +65,11 @@ describe('training with user attributes', () => {
       model.dispose();
       return;
     }
-    const terms = await model.network.variables.get('userEmbedding')!.data();
-    expect(terms[hi] - terms[lo]).toBeGreaterThan(0.5);
+    // Each value's term of the logit: its embedding times the output kernel.
+    const embedding = (await model.network.variables.get('userEmbedding')!.data()) as Float32Array;
+    const w = (await model.network.variables.get('outputKernel')!.data()) as Float32Array;
+    const term = (k: number) => w.reduce((a, x, u) => a + x * embedding[k * w.length + u], 0);
+    expect(term(hi) - term(lo)).toBeGreaterThan(0.5);
     const loaded = modelFromArtifacts(await modelArtifacts(model));
     if (!loaded.ok) throw new Error(loaded.error);
     const rows = [0, 1, 2, 3];
