@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ingest } from '../ingest';
+import { bytesOf, fileOf } from '../ingest/test-files';
+import type { ColumnMapping } from '../ingest/types';
 import type { PreparedData } from '../prepared';
 import { DEFAULT_PREPARE, type PrepareSettings } from '../settings';
 import { buildTable, type RowLiteral } from '../testing/table-builder';
@@ -70,5 +73,19 @@ describe('user attributes', () => {
     // Each segment value is one journey's: all rare.
     expect(Array.from(p.sequences.user!)).toEqual([0, 0, 0]);
     expect(Array.from(p.sequences.userOffsets!)).toEqual([0, 1]);
+  });
+});
+
+describe('user attributes from an own log', () => {
+  it('reads mapped user attribute columns as category columns marked for the journeys', async () => {
+    const text = 'user,time,channel,converted,country,site\nu1,1,email,0,fr,a\nu1,2,search,1,fr,b\nu2,3,email,0,de,a\n';
+    const mapping: ColumnMapping = { user: 'user', timestamp: 'time', timestampUnit: 'auto', campaign: 'channel', conversion: 'converted', categories: ['site'], userAttributes: ['country'] };
+    const result = await ingest(fileOf(bytesOf(text), 'log.csv'), { mapping });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.table.categoryNames).toEqual(['site', 'country']);
+    expect(result.table.userAttributeNames).toEqual(['country']);
+    const p = prepareJourneys(result.table, ALL);
+    expect(p.userAttributes).toEqual(['country']);
+    expect(p.categoryNames).toEqual(['site']);
   });
 });
