@@ -75,6 +75,12 @@ export interface ShapleyResult {
   model: string;
   journeys: number;
   expectedConversions: number;
+  /**
+   * The same journeys' expected conversions with every touchpoint taken away
+   * (the empty coalitions): 0 unless the model scores users with no ads (user
+   * attributes). The credits add up to expectedConversions - noAdsConversions.
+   */
+  noAdsConversions: number;
   /** Credit per campaign keyed by original campaign id (negatives kept). */
   weights: Record<string, number>;
   campaigns: CampaignShapley[];
@@ -122,6 +128,7 @@ export async function shapleyAttribution(
   const outValue: number[] = [];
   const outError: number[] = [];
   const full = new Float64Array(groups);
+  const empty = new Float64Array(groups);
   const credit = new Float64Array(campaignCount);
   const variance = new Float64Array(campaignCount);
   const touchpoints = new Float64Array(campaignCount);
@@ -140,6 +147,7 @@ export async function shapleyAttribution(
       const g = job.group;
       const m = weight[g];
       full[g] = job.orderings ? job.values[job.prefixSlot![n - 1]] : job.values[(1 << n) - 1];
+      empty[g] = job.orderings ? job.values[job.values.length - 1] : job.values[0];
       offsets[g + 1] = n;
       for (let i = 0; i < n; i++) {
         const c = job.players[i];
@@ -256,7 +264,11 @@ export async function shapleyAttribution(
   }
 
   let expectedConversions = 0;
-  for (let g = 0; g < groups; g++) expectedConversions += weight[g] * full[g];
+  let noAdsConversions = 0;
+  for (let g = 0; g < groups; g++) {
+    expectedConversions += weight[g] * full[g];
+    noAdsConversions += weight[g] * empty[g];
+  }
   const { weights, campaigns } = perCampaign(data.campaignIds, credit, touchpoints, intervals, (c) => ({
     credit: credit[c],
     standardError: Math.sqrt(variance[c]),
@@ -267,6 +279,7 @@ export async function shapleyAttribution(
     model: scorer.name,
     journeys: journeys.length,
     expectedConversions,
+    noAdsConversions,
     weights,
     campaigns,
     exactJourneys,

@@ -289,6 +289,7 @@ const modelBased: Step = {
         exactJourneys: shapley.exactJourneys,
         sampledJourneys: shapley.sampledJourneys,
         expectedConversions: shapley.expectedConversions,
+        noAdsConversions: shapley.noAdsConversions,
         campaigns: shapley.campaigns,
       };
       if (!wants(ctx, 'removal')) expectedConversions = shapley.expectedConversions;
