@@ -147,6 +147,31 @@ describe.each([
   });
 });
 
+describe.each(['attention', 'lstm'] as NeuralModelName[])('%s model', (name) => {
+  it('the prefix-tree scorer and the tfjs forward agree with user attributes, empty journeys included', async () => {
+    const m = model(name);
+    const journeys = Array.from({ length: prepared.journeys.count }, (_, j) => j);
+    const batch = stepBatch(seq, [...journeys, ...journeys]);
+    // The second copy of each journey loses its first touchpoint (the rest move up), so single-touch ones become empty.
+    for (let r = journeys.length; r < batch.count; r++) {
+      const base = r * seq.steps;
+      batch.campaign.copyWithin(base, base + 1, base + seq.steps);
+      batch.mask.copyWithin(base, base + 1, base + seq.steps);
+      batch.mask[base + seq.steps - 1] = 0;
+      const f = seq.numericNames.length;
+      batch.numeric.copyWithin(base * f, (base + 1) * f, (base + seq.steps) * f);
+      batch.numeric.fill(0, (base + seq.steps - 1) * f, (base + seq.steps) * f);
+    }
+    const a = await createScorer(m, 512, 'prefix').score(batch);
+    const b = await createScorer(m, 512, 'tfjs').score(batch);
+    for (let r = 0; r < batch.count; r++) expect(a[r]).toBeCloseTo(b[r], 5);
+    // Empty variants are scored, and differ by user.
+    const empties = aJourneys.map((j) => a[journeys.length + j]);
+    expect(new Set(empties.map((p) => p.toFixed(6))).size).toBe(2);
+    m.dispose();
+  });
+});
+
 describe('a scorer without user attributes', () => {
   it('still counts the empty journey as 0', async () => {
     const scorer = { name: 'constant', score: (b: SequenceBatch) => Promise.resolve(new Float32Array(b.count).fill(0.25)) };
