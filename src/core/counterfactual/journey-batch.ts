@@ -10,6 +10,7 @@
  */
 import { Split, type Sequences } from '../prepared';
 import type { JourneyScorer, SequenceBatch } from '../models/scorer';
+import { DEFAULT_NO_ADS, type NoAdsScore } from '../settings';
 
 /** Calls to `scorer.score` take this many journeys unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 2048;
@@ -43,6 +44,8 @@ export class JourneyBatcher {
   private readonly categoryColumns: number;
   private readonly numericColumns: number;
   private readonly userColumns: number;
+  /** Empty variants go to the scorer ("this user, no ads") instead of counting 0: noAds 'model' and a scorer that scores them. */
+  private readonly scoresEmpty: boolean;
   /** Journeys scored so far (calls to the model, counted in journeys). */
   scored = 0;
   /** Calls to `scorer.score`. */
@@ -53,7 +56,9 @@ export class JourneyBatcher {
     private readonly scorer: JourneyScorer,
     readonly capacity: number = DEFAULT_BATCH_SIZE,
     private readonly signal?: AbortSignal,
+    noAds: NoAdsScore = DEFAULT_NO_ADS,
   ) {
+    this.scoresEmpty = noAds === 'model' && scorer.scoresEmptyJourneys === true;
     const steps = seq.steps;
     this.categoryColumns = seq.categoryColumns;
     this.numericColumns = numericWidth(seq);
@@ -75,13 +80,13 @@ export class JourneyBatcher {
    * Queues journey `journey` keeping only the steps for which `keep(step)` is
    * true; its probability lands in `target[index]`. Returns the number of
    * steps kept. When none is kept, the journey is still queued (its user alone)
-   * for a scorer that `scoresEmptyJourneys`; otherwise nothing is queued and
+   * under noAds 'model' for a scorer that `scoresEmptyJourneys`; otherwise nothing is queued and
    * `target[index]` is set to 0 (the empty journey is worth nothing, as the
    * scorer contract says).
    */
   async add(journey: number, keep: (step: number) => boolean, target: Float64Array, index: number): Promise<number> {
     const kept = this.write(journey, keep);
-    if (kept === 0 && !this.scorer.scoresEmptyJourneys) {
+    if (kept === 0 && !this.scoresEmpty) {
       target[index] = 0;
       return 0;
     }
@@ -142,7 +147,7 @@ export class JourneyBatcher {
     }
     const u = this.userColumns;
     if (u > 0) batch.user!.set(seq.user!.subarray(journey * u, (journey + 1) * u), slot * u);
-    if (k === 0 && !this.scorer.scoresEmptyJourneys) return 0;
+    if (k === 0 && !this.scoresEmpty) return 0;
     // Padding holds 0 everywhere (the Sequences contract); the slot may hold an older journey.
     const start = slot * steps + k;
     const end = (slot + 1) * steps;

@@ -2,9 +2,10 @@
  * Shapley values with the model as the value function: within one journey,
  * the players are its distinct campaigns, a coalition is worth the model's
  * conversion probability for the journey keeping only those campaigns'
- * touchpoints (in their order). The empty coalition is worth 0, or, for a
- * model with user attributes, the model's probability for the user with no ads
- * (the user's attributes stay: journey-batch.ts). The values of a journey add
+ * touchpoints (in their order). The empty coalition is worth 0 (noAds 'zero',
+ * the default), or, under noAds 'model' for a model with user attributes, the
+ * model's probability for the user with no ads (the user's attributes stay:
+ * journey-batch.ts). The values of a journey add
  * up to its probability with every touchpoint less the empty coalition's
  * (efficiency), so summed over journeys they split the expected conversions
  * the touchpoints add.
@@ -77,8 +78,8 @@ export interface ShapleyResult {
   expectedConversions: number;
   /**
    * The same journeys' expected conversions with every touchpoint taken away
-   * (the empty coalitions): 0 unless the model scores users with no ads (user
-   * attributes). The credits add up to expectedConversions - noAdsConversions.
+   * (the empty coalitions): 0 unless noAds is 'model' and the model scores
+   * users with no ads (user attributes). The credits add up to expectedConversions - noAdsConversions.
    */
   noAdsConversions: number;
   /** Credit per campaign keyed by original campaign id (negatives kept). */
@@ -121,7 +122,7 @@ export async function shapleyAttribution(
   const groups = representatives.length;
   const weightOf = journeyWeights(data.journeys.label, journeys, data.negativeSamplingRate, options.reweight ?? true);
   const weight = groupWeights(groupOf, groups, weightOf);
-  const batcher = new JourneyBatcher(seq, scorer, batchSize, options.signal);
+  const batcher = new JourneyBatcher(seq, scorer, batchSize, options.signal, options.noAds);
 
   const offsets = new Uint32Array(groups + 1);
   const outCampaign: number[] = [];

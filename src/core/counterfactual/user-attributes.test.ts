@@ -1,7 +1,8 @@
 /**
  * Counterfactuals keep what is known about the user: every variant of a
- * journey, the empty one included, carries the user's attributes, and a model
- * with user attributes scores "this user, no ads" instead of 0.
+ * journey, the empty one included, carries the user's attributes. The empty
+ * variant is worth 0 by default (noAds 'zero', the article's convention); under
+ * noAds 'model' a model with user attributes scores it as "this user, no ads".
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { DEFAULT_PREPARE, type NeuralModelName } from '../settings';
 import { buildTable, type RowLiteral } from '../testing/table-builder';
 import { modelReplay } from './model-replay';
 import { modelRemovalEffects } from './removal';
+import { JourneyBatcher } from './journey-batch';
 import { shapleyAttribution } from './shapley';
 
 beforeAll(async () => {
@@ -107,7 +109,37 @@ describe.each([
     m.dispose();
   });
 
-  it('removal, Shapley and model replay keep the user when they take touchpoints away, and free their tensors', async () => {
+  it("with noAds 'zero' (the default) the empty variant scores 0 and Shapley credits split the expected conversions", async () => {
+    const m = model(name);
+    const scorer = createScorer(m, 512, path);
+    const all = await scorer.score(stepBatch(seq, aJourneys));
+    const [wAll] = await scorer.score(stepBatch(seq, [wJourney]));
+    const aSum = all.reduce((a, p) => a + p, 0);
+    // The batcher: an empty variant lands as 0 although the scorer could score it.
+    const target = new Float64Array(2).fill(-1);
+    const batcher = new JourneyBatcher(seq, scorer, 8);
+    await batcher.add(aJourneys[0], () => false, target, 0);
+    await batcher.add(aJourneys[1], () => true, target, 1);
+    await batcher.flush();
+    expect(target[0]).toBe(0);
+    expect(target[1]).toBeCloseTo(all[1], 5);
+
+    const removal = await modelRemovalEffects(prepared, scorer, { reweight: false });
+    const shapley = await shapleyAttribution(prepared, scorer, { reweight: false, noAds: 'zero' });
+    const replay = await modelReplay(prepared, scorer, { only_b: { a: 0, b: 1 } }, { pitches: [1], budget: 2, reweight: false });
+    expect(removal.weights.a).toBeCloseTo(aSum, 5);
+    expect(removal.weights.b).toBeCloseTo(wAll, 5);
+    expect(shapley.noAdsConversions).toBe(0);
+    expect(shapley.weights.a).toBeCloseTo(aSum, 5);
+    expect(shapley.weights.b).toBeCloseTo(wAll, 5);
+    const credit = Object.values(shapley.weights).reduce((a, w) => a + w, 0);
+    expect(credit).toBeCloseTo(shapley.expectedConversions, 5);
+    if (!replay.ok) throw new Error(replay.error);
+    expect(replay.byModel.only_b[0].expectedConversions).toBeCloseTo(wAll, 5);
+    m.dispose();
+  });
+
+  it("with noAds 'model', removal, Shapley and model replay keep the user when they take touchpoints away, and free their tensors", async () => {
     const m = model(name);
     const scorer = createScorer(m, 512, path);
     const all = await scorer.score(stepBatch(seq, aJourneys));
@@ -122,9 +154,9 @@ describe.each([
     });
 
     const run = async () => {
-      const removal = await modelRemovalEffects(prepared, scorer, { reweight: false });
-      const shapley = await shapleyAttribution(prepared, scorer, { reweight: false });
-      const replay = await modelReplay(prepared, scorer, { only_b: { a: 0, b: 1 } }, { pitches: [1], budget: 2, reweight: false });
+      const removal = await modelRemovalEffects(prepared, scorer, { reweight: false, noAds: 'model' });
+      const shapley = await shapleyAttribution(prepared, scorer, { reweight: false, noAds: 'model' });
+      const replay = await modelReplay(prepared, scorer, { only_b: { a: 0, b: 1 } }, { pitches: [1], budget: 2, reweight: false, noAds: 'model' });
       return { removal, shapley, replay };
     };
     const first = await run();
@@ -135,6 +167,7 @@ describe.each([
     expect(removal.weights.b).toBeCloseTo(wAll - wNone, 5);
     expect(shapley.weights.a).toBeCloseTo(aDrop, 5);
     expect(shapley.weights.b).toBeCloseTo(wAll - wNone, 5);
+    expect(shapley.noAdsConversions).toBeCloseTo(noneSum + wNone, 5);
     // Campaign a gets no budget: its journeys go on without their one touchpoint, each still its own user.
     if (!replay.ok) throw new Error(replay.error);
     expect(replay.byModel.only_b[0].expectedConversions).toBeCloseTo(wAll + noneSum, 5);
@@ -173,9 +206,9 @@ describe.each(['attention', 'lstm'] as NeuralModelName[])('%s model', (name) => 
 });
 
 describe('a scorer without user attributes', () => {
-  it('still counts the empty journey as 0', async () => {
+  it("still counts the empty journey as 0, even under noAds 'model'", async () => {
     const scorer = { name: 'constant', score: (b: SequenceBatch) => Promise.resolve(new Float32Array(b.count).fill(0.25)) };
-    const removal = await modelRemovalEffects(prepared, scorer, { reweight: false });
+    const removal = await modelRemovalEffects(prepared, scorer, { reweight: false, noAds: 'model' });
     // Each a journey: 0.25 with its touchpoint, 0 without.
     expect(removal.weights.a).toBeCloseTo(6 * 0.25, 6);
   });
