@@ -6,7 +6,7 @@ import { savedMappingText } from '../core/ingest/mapping';
 import type { ColumnMapping } from '../core/ingest/types';
 import { DEFAULT_PREPARE } from '../core/settings';
 import { UsageError } from './command';
-import { inputFromFlags, parseCampaignSampling, prepareSettingsFromFlags } from './flags';
+import { inputFromFlags, noAdsFromFlags, parseCampaignSampling, prepareSettingsFromFlags } from './flags';
 import { mappingFromFlags } from './run';
 
 describe('preparation flags', () => {
@@ -129,5 +129,14 @@ describe('input flags: --map, --time-unit, --mapping', () => {
       ok: false,
       error: '--map: User, time and campaign must be three different columns.',
     });
+  });
+});
+
+describe('--no-ads', () => {
+  it("defaults to 'zero', takes 'model', and refuses anything else", () => {
+    expect(noAdsFromFlags({})).toBe('zero');
+    expect(noAdsFromFlags({ 'no-ads': 'zero' })).toBe('zero');
+    expect(noAdsFromFlags({ 'no-ads': 'model' })).toBe('model');
+    expect(() => noAdsFromFlags({ 'no-ads': 'user' })).toThrow(UsageError);
   });
 });

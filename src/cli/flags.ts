@@ -19,7 +19,7 @@
  */
 import type { ColumnMapping, TimestampUnit } from '../core/ingest/types';
 import { checkPrepareSettings } from '../core/prepare';
-import { DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, NEURAL_MODELS, type Backend, type CampaignSampling, type NeuralModelName, type PrepareSettings, type TrainSettings } from '../core/settings';
+import { DEFAULT_NO_ADS, DEFAULT_PITCHES, DEFAULT_PREPARE, DEFAULT_TRAIN, NEURAL_MODELS, NO_ADS_SCORES, type Backend, type NoAdsScore, type CampaignSampling, type NeuralModelName, type PrepareSettings, type TrainSettings } from '../core/settings';
 import type { WeightsFormat } from '../core/weights';
 import { UsageError } from './command';
 
@@ -185,6 +185,27 @@ export const MODEL_OPTIONS = {
 
 export const MODEL_USAGE =
   '[--model DIR] [--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu]';
+
+/** What the model-judged counterfactuals make of a journey left with no touchpoint; spread into a command's `parseArgs` options. */
+export const NO_ADS_OPTIONS = {
+  'no-ads': { type: 'string' },
+} as const;
+
+export const NO_ADS_USAGE = '[--no-ads zero|model]';
+
+/**
+ * --no-ads: 'zero' (the default, the article's convention: no touchpoint, no
+ * conversion) or 'model' (the model's "this user, no ads" score, for a model
+ * with user attributes; an extrapolation, since the log has no unexposed user).
+ */
+export function noAdsFromFlags(values: FlagValues): NoAdsScore {
+  const v = values['no-ads'];
+  if (v === undefined) return DEFAULT_NO_ADS;
+  if (typeof v !== 'string' || !(NO_ADS_SCORES as readonly string[]).includes(v)) {
+    throw new UsageError(`--no-ads takes ${NO_ADS_SCORES.join(' or ')}; got "${String(v)}".`);
+  }
+  return v as NoAdsScore;
+}
 
 /** The model trained when no --model is given: the article's attention model. */
 export const TRAINED_MODEL: NeuralModelName = 'attention';

@@ -61,6 +61,9 @@ export function checkModelFits(model: TrainedModel, prepared: PreparedData): { o
     return mismatch(`category vocabulary ${model.layout.vocabulary}, here ${here.vocabulary}`);
   }
   if (model.layout.numericNames.join(',') !== here.numericNames.join(',')) return mismatch('other numeric features');
+  if ((model.layout.userColumns ?? 0) !== (here.userColumns ?? 0) || (model.layout.userVocabulary ?? 0) !== (here.userVocabulary ?? 0)) {
+    return mismatch(`${model.layout.userColumns ?? 0} user attribute columns, here ${here.userColumns ?? 0}`);
+  }
   return { ok: true };
 }
 

@@ -81,6 +81,8 @@ export function keptModelFits(model: TrainedModel, prepared: PreparedData, name:
     model.layout.categoryColumns === here.categoryColumns &&
     model.layout.vocabulary === here.vocabulary &&
     model.layout.numericNames.join(',') === here.numericNames.join(',') &&
-    model.layout.numericUsed.join(',') === here.numericUsed.join(',')
+    model.layout.numericUsed.join(',') === here.numericUsed.join(',') &&
+    (model.layout.userColumns ?? 0) === (here.userColumns ?? 0) &&
+    (model.layout.userVocabulary ?? 0) === (here.userVocabulary ?? 0)
   );
 }

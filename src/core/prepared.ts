@@ -63,6 +63,15 @@ export interface Sequences {
   mask: Float32Array;
   /** Real touchpoints kept per journey (<= steps). */
   length: Uint16Array;
+  /**
+   * User attributes (prepare/user-attributes.ts), one row per journey, laid out
+   * [journey, userColumns]: user vocabulary indexes. Absent when the log has none.
+   * Not per step: a counterfactual that takes touchpoints away keeps them.
+   */
+  user?: Int32Array;
+  userColumns?: number;
+  /** userOffsets[c] is the first user vocabulary index of user column c; the last entry is its size. */
+  userOffsets?: Int32Array;
 }
 
 export interface PreparedData {
@@ -75,6 +84,8 @@ export interface PreparedData {
   categoryNames: string[];
   /** categoryOffsets[c] is the first vocabulary index of column c; the last entry is the vocabulary size. */
   categoryOffsets: Int32Array;
+  /** Category columns taken as user attributes (held per journey in `sequences.user`, not per touchpoint). */
+  userAttributes?: string[];
   events: PreparedEvents;
   journeys: PreparedJourneys;
   sequences: Sequences;
@@ -89,6 +100,8 @@ export interface PreparedData {
     unconvertedJourneys: number;
     convertedEvents: number;
     unconvertedEvents: number;
+    /** Columns taken as user attributes, for the results page to name. */
+    userAttributes?: string[];
   };
 }
 

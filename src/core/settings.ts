@@ -87,6 +87,18 @@ export const DEFAULT_TRAIN: TrainSettings = {
 
 export const DEFAULT_HALF_LIFE_DAYS = 7;
 
+/**
+ * What a journey with every touchpoint taken away is worth to the
+ * counterfactuals. 'zero' (the article's convention, the default): it converts
+ * with probability 0, so removal and Shapley split the expected conversions
+ * (attribution shares). 'model': the model's score for "this user, no ads",
+ * for a model with user attributes (others score 0 either way); an
+ * extrapolation the log cannot check, since no logged user went unexposed.
+ */
+export type NoAdsScore = 'zero' | 'model';
+export const NO_ADS_SCORES: readonly NoAdsScore[] = ['zero', 'model'];
+export const DEFAULT_NO_ADS: NoAdsScore = 'zero';
+
 
 export interface CounterfactualSettings {
   /** Markov-chain removal effects (first order, exact) and counting Shapley: no model, every prepared journey. */
@@ -122,6 +134,8 @@ export interface CounterfactualSettings {
   exactUpTo?: number;
   /** Shapley orderings sampled per longer journey; PIPELINE_SHAPLEY_PERMUTATIONS unless told. */
   permutations?: number;
+  /** The no-ads journey's worth (NoAdsScore); absent means DEFAULT_NO_ADS, 'zero'. */
+  noAds?: NoAdsScore;
 }
 
 export const DEFAULT_COUNTERFACTUAL: CounterfactualSettings = {

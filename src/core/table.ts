@@ -82,6 +82,8 @@ export interface EventTable {
   categories: Uint32Array[];
   /** Original category values per column, indexed by the dense index. */
   categoryIds: string[][];
+  /** Category columns the mapping named as user attributes (own logs); they are models' journey-level inputs. */
+  userAttributeNames?: string[];
   /** Rows that were skipped as malformed, with the first few examples. */
   skipped: { count: number; examples: SkippedRow[] };
   source: {

@@ -231,8 +231,10 @@ describe('counterfactual attribution and the model replay', () => {
       expect(row.standardError).toBeGreaterThanOrEqual(0);
       expect(Number.isFinite(row.perImpression)).toBe(true);
     }
-    // Efficiency: the credits split the model's expected conversions.
+    // Efficiency: the credits split the model's expected conversions (--no-ads zero, the default:
+    // a journey with no touchpoint left converts with probability 0, user attributes or not).
     const credit = shapley.campaigns.reduce((sum: number, r: { credit: number }) => sum + r.credit, 0);
+    expect(shapley.noAdsConversions).toBe(0);
     expect(credit).toBeCloseTo(shapley.expectedConversions, 3);
     expect(details.models.removal.campaigns.every((r: { touchpoints: number }) => r.touchpoints >= 0)).toBe(true);
   });
@@ -259,6 +261,7 @@ describe('counterfactual attribution and the model replay', () => {
     for (const row of judged.out.results) {
       expect(Number.isFinite(row.expectedConversions)).toBe(true);
       expect(row.expectedConversions).toBeGreaterThanOrEqual(0);
+      // --no-ads zero (the default): a journey left with no touchpoint converts with probability 0.
       expect(row.expectedConversions).toBeLessThanOrEqual(judged.out.modelReplay.baseline + 1e-9);
     }
     const articleFields = judged.out.results.map(({ expectedConversions: _, ...rest }: { expectedConversions: number }) => rest);

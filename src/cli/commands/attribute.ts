@@ -18,14 +18,14 @@ import type { WeightsByModel } from '../../core/prepared';
 import { DEFAULT_COUNTERFACTUAL, DEFAULT_HALF_LIFE_DAYS, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
 import { judgeFor } from '../model-loader';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   `usage: npm run --silent cli -- attribute FILE [--models ${ATTRIBUTION_METHODS.join(',')}] [--out weights.json|weights.csv] ` +
   '[--details details.json] [--half-life-days D] [--markov-order K] [--journeys all|test] [--exact-up-to N] [--permutations N] ' +
-  `${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -39,6 +39,7 @@ async function run(args: string[]): Promise<number> {
       journeys: { type: 'string' },
       'exact-up-to': { type: 'string' },
       permutations: { type: 'string' },
+      ...NO_ADS_OPTIONS,
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
@@ -57,6 +58,7 @@ async function run(args: string[]): Promise<number> {
   const markovOrder = intFlag(values['markov-order'], 'markov-order', 1, 8) ?? 1;
   const exactUpTo = intFlag(values['exact-up-to'], 'exact-up-to', 0, 20);
   const permutations = intFlag(values.permutations, 'permutations', 2, 100_000) ?? DEFAULT_PERMUTATIONS;
+  const noAds = noAdsFromFlags(values);
   const flags = prepareSettingsFromFlags(values);
   if (!flags.ok) throw new UsageError(flags.error);
   const scored = models.some((m) => (MODEL_BASED_METHODS as readonly string[]).includes(m));
@@ -80,7 +82,7 @@ async function run(args: string[]): Promise<number> {
     prepare: flags.settings,
     train: train && judge ? { ...train, models: [judge.name] } : { ...defaults.train, models: [] },
     halfLifeDays,
-    counterfactual: { ...DEFAULT_COUNTERFACTUAL, maxJourneys: Infinity, journeys, markovOrder, exactUpTo, permutations },
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL, maxJourneys: Infinity, journeys, markovOrder, exactUpTo, permutations, noAds },
   };
   const steps: RunStep[] = ['prepare', 'position', 'counterfactual', ...(judge ? [judge.name, 'counterfactual-model' as const] : [])];
   // Only the model-based methods read the sequences; the rest skip building them.

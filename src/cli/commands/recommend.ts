@@ -12,12 +12,12 @@ import type { RunStep } from '../../core/methods';
 import type { DefendedRecommendation } from '../../core/recommend';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { INPUT_OPTIONS, INPUT_USAGE, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--out allocation.json] ' +
-  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${NO_ADS_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 /** Every step of the app's run but the two replays, whose results the recommendation does not read. */
 export const RECOMMEND_STEPS: readonly RunStep[] = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'recommend'];
@@ -26,6 +26,7 @@ export const RECOMMEND_OPTIONS = {
   budget: { type: 'string' },
   cost: { type: 'boolean' },
   out: { type: 'string' },
+  ...NO_ADS_OPTIONS,
   ...TRAIN_OPTIONS,
   ...PREPARE_OPTIONS,
   ...INPUT_OPTIONS,
@@ -42,7 +43,7 @@ export function recommendSettings(values: FlagValues): RunSettings {
     prepare: flags.settings,
     train,
     simulate: { ...defaults.simulate, unit: values.cost ? 'money' : 'impressions' },
-    counterfactual: { ...DEFAULT_COUNTERFACTUAL, recommend: true },
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL, recommend: true, noAds: noAdsFromFlags(values) },
   };
   if (values.budget !== undefined) {
     const b = Number(values.budget);

@@ -14,13 +14,13 @@ import type { ReplayScope } from '../../core/simulate';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
-import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
+import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
 import { judgeFor } from '../model-loader';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
-  `[--cost] [--journeys all|test] [--replay article|model] ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `[--cost] [--journeys all|test] [--replay article|model] ${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
 
 /** How a budget is judged: the article's rule alone, or also a sequence model's expected conversions. */
 export type ReplayJudge = 'article' | 'model';
@@ -35,6 +35,7 @@ async function run(args: string[]): Promise<number> {
       cost: { type: 'boolean' },
       journeys: { type: 'string' },
       replay: { type: 'string' },
+      ...NO_ADS_OPTIONS,
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
@@ -58,6 +59,7 @@ async function run(args: string[]): Promise<number> {
   if (judge !== 'article' && judge !== 'model') throw new UsageError('--replay takes "article" or "model".');
   // The core's model replay refuses pitch 0; its equal budgets are the uniform rows anyway.
   if (judge === 'model' && simulate.pitches.some((p) => p === 0)) throw new UsageError('--replay model needs pitches above 0.');
+  const noAds = noAdsFromFlags(values);
   const flags = prepareSettingsFromFlags(values);
   if (!flags.ok) throw new UsageError(flags.error);
   const train = judge === 'model' ? scorerTrainSettings(values, flags.settings.seed) : null;
@@ -97,7 +99,7 @@ async function run(args: string[]): Promise<number> {
     prepare: flags.settings,
     train: train && judgeModel ? { ...train, models: [judgeModel.name] } : { ...defaults.train, models: [] },
     simulate,
-    counterfactual: { ...DEFAULT_COUNTERFACTUAL, modelReplay: true, maxJourneys: Infinity, journeys: scope },
+    counterfactual: { ...DEFAULT_COUNTERFACTUAL, modelReplay: true, maxJourneys: Infinity, journeys: scope, noAds },
   };
   const steps: RunStep[] = ['prepare', 'simulate', ...(judgeModel ? [judgeModel.name, 'model-replay' as const] : [])];
   const result = await runCliSteps(

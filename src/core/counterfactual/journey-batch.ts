@@ -10,6 +10,7 @@
  */
 import { Split, type Sequences } from '../prepared';
 import type { JourneyScorer, SequenceBatch } from '../models/scorer';
+import { DEFAULT_NO_ADS, type NoAdsScore } from '../settings';
 
 /** Calls to `scorer.score` take this many journeys unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 2048;
@@ -42,6 +43,9 @@ export class JourneyBatcher {
   private readonly targetIndex: Int32Array;
   private readonly categoryColumns: number;
   private readonly numericColumns: number;
+  private readonly userColumns: number;
+  /** Empty variants go to the scorer ("this user, no ads") instead of counting 0: noAds 'model' and a scorer that scores them. */
+  private readonly scoresEmpty: boolean;
   /** Journeys scored so far (calls to the model, counted in journeys). */
   scored = 0;
   /** Calls to `scorer.score`. */
@@ -52,7 +56,9 @@ export class JourneyBatcher {
     private readonly scorer: JourneyScorer,
     readonly capacity: number = DEFAULT_BATCH_SIZE,
     private readonly signal?: AbortSignal,
+    noAds: NoAdsScore = DEFAULT_NO_ADS,
   ) {
+    this.scoresEmpty = noAds === 'model' && scorer.scoresEmptyJourneys === true;
     const steps = seq.steps;
     this.categoryColumns = seq.categoryColumns;
     this.numericColumns = numericWidth(seq);
@@ -64,18 +70,23 @@ export class JourneyBatcher {
       numeric: new Float32Array(capacity * steps * this.numericColumns),
       mask: new Float32Array(capacity * steps),
     };
+    // User attributes ride with every variant of a journey, the empty one included.
+    this.userColumns = seq.user ? (seq.userColumns ?? 0) : 0;
+    if (this.userColumns > 0) this.batch.user = new Int32Array(capacity * this.userColumns);
     this.targetIndex = new Int32Array(capacity);
   }
 
   /**
    * Queues journey `journey` keeping only the steps for which `keep(step)` is
    * true; its probability lands in `target[index]`. Returns the number of
-   * steps kept; when none is kept nothing is queued and `target[index]` is
-   * set to 0 (the empty journey is worth nothing, as the scorer contract says).
+   * steps kept. When none is kept, the journey is still queued (its user alone)
+   * under noAds 'model' for a scorer that `scoresEmptyJourneys`; otherwise nothing is queued and
+   * `target[index]` is set to 0 (the empty journey is worth nothing, as the
+   * scorer contract says).
    */
   async add(journey: number, keep: (step: number) => boolean, target: Float64Array, index: number): Promise<number> {
     const kept = this.write(journey, keep);
-    if (kept === 0) {
+    if (kept === 0 && !this.scoresEmpty) {
       target[index] = 0;
       return 0;
     }
@@ -102,6 +113,7 @@ export class JourneyBatcher {
             categories: this.batch.categories.subarray(0, count * steps * this.categoryColumns),
             numeric: this.batch.numeric.subarray(0, count * steps * this.numericColumns),
             mask: this.batch.mask.subarray(0, count * steps),
+            ...(this.batch.user ? { user: this.batch.user.subarray(0, count * this.userColumns) } : {}),
           };
     const probabilities = await this.scorer.score(view);
     if (probabilities.length < count) {
@@ -133,7 +145,9 @@ export class JourneyBatcher {
       for (let f = 0; f < nc; f++) batch.numeric[to * nc + f] = seq.numeric[from * nc + f];
       k++;
     }
-    if (k === 0) return 0;
+    const u = this.userColumns;
+    if (u > 0) batch.user!.set(seq.user!.subarray(journey * u, (journey + 1) * u), slot * u);
+    if (k === 0 && !this.scoresEmpty) return 0;
     // Padding holds 0 everywhere (the Sequences contract); the slot may hold an older journey.
     const start = slot * steps + k;
     const end = (slot + 1) * steps;
@@ -147,7 +161,8 @@ export class JourneyBatcher {
 
 /**
  * Groups journeys whose sequences are identical (same campaigns, categories,
- * numeric features and mask, step by step), so each is scored once.
+ * numeric features and mask, step by step, and the same user attributes), so
+ * each is scored once.
  * Returns, for the listed journeys, the representative of each group and how
  * many journeys it stands for. Hashes are checked against the representative,
  * so a collision never merges two different journeys.
@@ -161,6 +176,9 @@ export function groupIdenticalJourneys(
   const nc = numericWidth(seq);
   const numericBits = new Uint32Array(seq.numeric.buffer, seq.numeric.byteOffset, seq.numeric.length);
   const maskBits = new Uint32Array(seq.mask.buffer, seq.mask.byteOffset, seq.mask.length);
+  // Two users with the same touchpoints are different journeys once the model knows users apart.
+  const uc = seq.user ? (seq.userColumns ?? 0) : 0;
+  const user = seq.user ?? new Int32Array(0);
 
   const hash = (j: number): number => {
     // Two 32-bit FNV-style lanes make a 53-bit key; collisions are still checked below.
@@ -173,6 +191,7 @@ export function groupIdenticalJourneys(
     };
     const length = seq.length[j];
     push(length);
+    for (let c = 0; c < uc; c++) push(user[j * uc + c]);
     for (let s = 0; s < length; s++) {
       const i = j * steps + s;
       push(seq.campaign[i]);
@@ -185,6 +204,7 @@ export function groupIdenticalJourneys(
   const same = (a: number, b: number): boolean => {
     const length = seq.length[a];
     if (seq.length[b] !== length) return false;
+    for (let c = 0; c < uc; c++) if (user[a * uc + c] !== user[b * uc + c]) return false;
     for (let s = 0; s < length; s++) {
       const ia = a * steps + s;
       const ib = b * steps + s;

@@ -11,7 +11,7 @@
  * `maxTouchpoints` of a journey) can change its score; the rest are still
  * bought or not and spend budget.
  */
-import { DEFAULT_PITCHES } from '../settings';
+import { DEFAULT_PITCHES, type NoAdsScore } from '../settings';
 import { Split, type PreparedData, type WeightsByModel } from '../prepared';
 import type { JourneyScorer } from '../models/scorer';
 import { bootstrapIntervals, type BootstrapOptions } from './bootstrap';
@@ -33,6 +33,8 @@ export interface ModelReplayOptions {
   from?: number;
   batchSize?: number;
   signal?: AbortSignal;
+  /** A journey with every touchpoint taken away: 0 ('zero', the default) or the model's "this user, no ads" ('model'); settings.ts NoAdsScore. */
+  noAds?: NoAdsScore;
   /** Pitches replayed so far and in all (models x pitches). */
   onProgress?: (done: number, total: number) => void;
   bootstrap?: BootstrapOptions;
@@ -130,7 +132,7 @@ export async function modelReplay(
     return journeys.eventsByJourney[lo + first + s];
   };
 
-  const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal);
+  const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal, options.noAds);
   const n = journeyList.length;
   const weight = journeyWeights(journeys.label, Uint32Array.from(journeyList), data.negativeSamplingRate, options.reweight ?? true);
   // An impression costs as many times as its journey stands for in the log (the

@@ -7,6 +7,7 @@
  */
 import type { PreparedData } from '../prepared';
 import type { JourneyScorer } from '../models/scorer';
+import type { NoAdsScore } from '../settings';
 import { bootstrapIntervals, type BootstrapOptions } from './bootstrap';
 import {
   DEFAULT_BATCH_SIZE,
@@ -23,6 +24,8 @@ export interface CounterfactualOptions {
   subset?: JourneySubset;
   batchSize?: number;
   signal?: AbortSignal;
+  /** A journey with every touchpoint taken away: 0 ('zero', the default) or the model's "this user, no ads" ('model'); settings.ts NoAdsScore. */
+  noAds?: NoAdsScore;
   /** Journeys scored so far and in all (throttle before showing it). */
   onProgress?: (done: number, total: number) => void;
   /** Percentile intervals for each campaign's figure, by resampling journeys. */
@@ -103,7 +106,7 @@ export async function modelRemovalEffects(
   const pairs = pairGroup.length;
   const total = groups + pairs;
 
-  const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal);
+  const batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal, options.noAds);
   const all = new Float64Array(groups);
   let done = 0;
   const tick = (): void => {

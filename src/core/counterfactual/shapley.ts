@@ -2,9 +2,13 @@
  * Shapley values with the model as the value function: within one journey,
  * the players are its distinct campaigns, a coalition is worth the model's
  * conversion probability for the journey keeping only those campaigns'
- * touchpoints (in their order), and the empty coalition is worth 0. The
- * values of a journey add up to its probability with every touchpoint
- * (efficiency), so summed over journeys they split the expected conversions.
+ * touchpoints (in their order). The empty coalition is worth 0 (noAds 'zero',
+ * the default), or, under noAds 'model' for a model with user attributes, the
+ * model's probability for the user with no ads (the user's attributes stay:
+ * journey-batch.ts). The values of a journey add
+ * up to its probability with every touchpoint less the empty coalition's
+ * (efficiency), so summed over journeys they split the expected conversions
+ * the touchpoints add.
  *
  * Exact over all 2^n coalitions up to `exactUpTo` distinct campaigns;
  * beyond that, the mean of marginal contributions over random orderings
@@ -72,6 +76,12 @@ export interface ShapleyResult {
   model: string;
   journeys: number;
   expectedConversions: number;
+  /**
+   * The same journeys' expected conversions with every touchpoint taken away
+   * (the empty coalitions): 0 unless noAds is 'model' and the model scores
+   * users with no ads (user attributes). The credits add up to expectedConversions - noAdsConversions.
+   */
+  noAdsConversions: number;
   /** Credit per campaign keyed by original campaign id (negatives kept). */
   weights: Record<string, number>;
   campaigns: CampaignShapley[];
@@ -87,7 +97,7 @@ interface Job {
   group: number;
   /** Distinct campaigns, in order of first touch. */
   players: number[];
-  /** Coalition values; exact: indexed by bitmask; sampled: by slot. */
+  /** Coalition values; exact: indexed by bitmask (0: the empty coalition); sampled: by slot, the empty coalition last. */
   values: Float64Array;
   /** Sampled only: orderings [permutation, position] of player indexes and the slot of each prefix. */
   orderings?: Uint8Array;
@@ -112,13 +122,14 @@ export async function shapleyAttribution(
   const groups = representatives.length;
   const weightOf = journeyWeights(data.journeys.label, journeys, data.negativeSamplingRate, options.reweight ?? true);
   const weight = groupWeights(groupOf, groups, weightOf);
-  const batcher = new JourneyBatcher(seq, scorer, batchSize, options.signal);
+  const batcher = new JourneyBatcher(seq, scorer, batchSize, options.signal, options.noAds);
 
   const offsets = new Uint32Array(groups + 1);
   const outCampaign: number[] = [];
   const outValue: number[] = [];
   const outError: number[] = [];
   const full = new Float64Array(groups);
+  const empty = new Float64Array(groups);
   const credit = new Float64Array(campaignCount);
   const variance = new Float64Array(campaignCount);
   const touchpoints = new Float64Array(campaignCount);
@@ -137,6 +148,7 @@ export async function shapleyAttribution(
       const g = job.group;
       const m = weight[g];
       full[g] = job.orderings ? job.values[job.prefixSlot![n - 1]] : job.values[(1 << n) - 1];
+      empty[g] = job.orderings ? job.values[job.values.length - 1] : job.values[0];
       offsets[g + 1] = n;
       for (let i = 0; i < n; i++) {
         const c = job.players[i];
@@ -181,7 +193,7 @@ export async function shapleyAttribution(
       exactJourneys += multiplicity[g];
       const values = new Float64Array(1 << n);
       job = { group: g, players, values };
-      for (let mask = 1; mask < 1 << n; mask++) {
+      for (let mask = 0; mask < 1 << n; mask++) {
         await batcher.add(j, (s) => ((mask >> playerOfStep[s]) & 1) === 1, values, mask);
       }
       pendingEvaluations += (1 << n) - 1;
@@ -208,11 +220,12 @@ export async function shapleyAttribution(
           prefixSlot[p * n + k] = slot;
         }
       }
-      const values = new Float64Array(slotOf.size);
+      const values = new Float64Array(slotOf.size + 1);
       job = { group: g, players, values, orderings, prefixSlot };
       for (const [key, slot] of slotOf) {
         await batcher.add(j, (s) => key.charCodeAt(playerOfStep[s]) === 49, values, slot);
       }
+      await batcher.add(j, () => false, values, slotOf.size);
       pendingEvaluations += slotOf.size;
     }
     pending.push(job);
@@ -252,7 +265,11 @@ export async function shapleyAttribution(
   }
 
   let expectedConversions = 0;
-  for (let g = 0; g < groups; g++) expectedConversions += weight[g] * full[g];
+  let noAdsConversions = 0;
+  for (let g = 0; g < groups; g++) {
+    expectedConversions += weight[g] * full[g];
+    noAdsConversions += weight[g] * empty[g];
+  }
   const { weights, campaigns } = perCampaign(data.campaignIds, credit, touchpoints, intervals, (c) => ({
     credit: credit[c],
     standardError: Math.sqrt(variance[c]),
@@ -263,6 +280,7 @@ export async function shapleyAttribution(
     model: scorer.name,
     journeys: journeys.length,
     expectedConversions,
+    noAdsConversions,
     weights,
     campaigns,
     exactJourneys,
@@ -274,7 +292,7 @@ export async function shapleyAttribution(
   };
 }
 
-/** phi_i = sum over coalitions S without i of |S|! (n-|S|-1)! / n! * (v(S + i) - v(S)); v(empty) = 0. */
+/** phi_i = sum over coalitions S without i of |S|! (n-|S|-1)! / n! * (v(S + i) - v(S)); v(empty) = values[0]. */
 function exactValues(values: Float64Array, n: number): { phi: Float64Array; se: Float64Array } {
   const weight = new Float64Array(n);
   // weight[k] = k! (n-k-1)! / n!, built without factorials: 1 / (n * C(n-1, k)).
@@ -286,7 +304,7 @@ function exactValues(values: Float64Array, n: number): { phi: Float64Array; se: 
   const phi = new Float64Array(n);
   for (let mask = 0; mask < 1 << n; mask++) {
     const size = popcount(mask);
-    const without = mask === 0 ? 0 : values[mask];
+    const without = values[mask];
     for (let i = 0; i < n; i++) {
       if ((mask >> i) & 1) continue;
       phi[i] += weight[size] * (values[mask | (1 << i)] - without);
@@ -300,8 +318,9 @@ function sampledValues(job: Job, n: number, permutations: number): { phi: Float6
   const prefixSlot = job.prefixSlot!;
   const sum = new Float64Array(n);
   const sumSq = new Float64Array(n);
+  const empty = job.values[job.values.length - 1];
   for (let p = 0; p < permutations; p++) {
-    let before = 0;
+    let before = empty;
     for (let k = 0; k < n; k++) {
       const after = job.values[prefixSlot[p * n + k]];
       const d = after - before;

@@ -74,7 +74,9 @@ interface ResolvedMapping {
   eventValue: string;
   cost: number;
   click: number;
+  /** Feature columns, then the user attribute columns (the last `userAttributes` of them). */
   categories: number[];
+  userAttributes: number;
   lookbackSeconds: number;
 }
 
@@ -119,7 +121,9 @@ export function resolveMapping(mapping: ColumnMapping, names: readonly string[])
     eventValue: (m.conversionEvent?.value ?? '').trim().toLowerCase(),
     cost: at(m.cost),
     click: at(m.click),
-    categories: (m.categories ?? []).map(at),
+    // User attributes are read as category columns and marked, so preparation holds them per journey.
+    categories: [...(m.categories ?? []), ...(m.userAttributes ?? [])].map(at),
+    userAttributes: (m.userAttributes ?? []).length,
     lookbackSeconds: lookbackDays * DAY,
   };
 }
@@ -318,6 +322,7 @@ export class DelimitedBuilder {
       categoryNames: m.categories.map((i) => this.names[i]),
       categories,
       categoryIds: this.categories.map((d) => d.texts),
+      ...(m.userAttributes > 0 ? { userAttributeNames: m.categories.slice(m.categories.length - m.userAttributes).map((i) => this.names[i]) } : {}),
       skipped: { count: this.bad.count, examples: this.bad.examples },
       source,
     };

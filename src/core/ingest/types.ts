@@ -49,7 +49,11 @@ export interface ColumnMapping {
   value?: string;
   /** A channel grouping next to the campaign (e.g. campaign = spring_sale, channel = email). Carried and checked, not yet read. */
   channel?: string;
-  /** Columns that describe the user (segment, country). Carried and checked, not yet read. */
+  /**
+   * Columns that describe the user (segment, country): read as category
+   * columns and given to the models once per journey, held fixed when a
+   * counterfactual takes touchpoints away (prepare/user-attributes.ts).
+   */
   userAttributes?: string[];
   /** Touchpoints this long before a conversion row belong to it (default 30). */
   lookbackDays?: number;

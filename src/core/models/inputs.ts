@@ -19,6 +19,17 @@ export interface FeatureLayout {
   /** Every numeric feature of the sequences, and the positions of those the model reads. */
   numericNames: string[];
   numericUsed: number[];
+  /**
+   * User attributes per journey (prepare/user-attributes.ts) and the size of
+   * their own vocabulary; absent (0) in models saved before they existed.
+   */
+  userColumns?: number;
+  userVocabulary?: number;
+}
+
+/** User columns of a layout (0 for layouts saved before user attributes). */
+export function userColumnsOf(layout: FeatureLayout): number {
+  return layout.userColumns ?? 0;
 }
 
 export function featureLayout(prepared: PreparedData, dropTimeFeatures: boolean): FeatureLayout {
@@ -34,7 +45,14 @@ export function featureLayout(prepared: PreparedData, dropTimeFeatures: boolean)
     vocabulary: prepared.campaignIds.length + (offsets.length > 0 ? offsets[offsets.length - 1] : 0),
     numericNames: [...names],
     numericUsed: used,
+    ...userLayout(prepared.sequences),
   };
+}
+
+function userLayout(seq: Sequences): Pick<FeatureLayout, 'userColumns' | 'userVocabulary'> {
+  const columns = seq.userColumns ?? 0;
+  if (columns === 0 || !seq.userOffsets) return {};
+  return { userColumns: columns, userVocabulary: seq.userOffsets[seq.userOffsets.length - 1] };
 }
 
 /** Ids per touchpoint: its campaign and one value per category column. */
@@ -52,9 +70,11 @@ export interface StepInputs {
   numeric: Float32Array;
   /** [journeys, steps]: 1 for a touchpoint, 0 for padding or a removed touchpoint. */
   mask: Float32Array;
+  /** [journeys, userColumns] user vocabulary ids, when the layout has user attributes. */
+  user?: Int32Array;
 }
 
-type SequenceSource = Pick<Sequences, 'steps' | 'campaign' | 'categories' | 'numeric' | 'mask'> | SequenceBatch;
+type SequenceSource = Pick<Sequences, 'steps' | 'campaign' | 'categories' | 'numeric' | 'mask' | 'user'> | SequenceBatch;
 
 /** Copies journeys `rows` of `source` (prepared sequences or a scorer's batch) into model inputs. */
 export function stepInputs(source: SequenceSource, layout: FeatureLayout, rows: ArrayLike<number>): StepInputs {
@@ -79,7 +99,12 @@ export function stepInputs(source: SequenceSource, layout: FeatureLayout, rows: 
       for (let q = 0; q < f; q++) numeric[dst * f + q] = source.numeric[src * allNumeric + used[q]];
     }
   }
-  return { journeys: b, steps, ids, numeric, mask };
+  const u = userColumnsOf(layout);
+  if (u === 0) return { journeys: b, steps, ids, numeric, mask };
+  if (!source.user) throw new Error('The model reads user attributes, but these journeys carry none.');
+  const user = new Int32Array(b * u);
+  for (let r = 0; r < b; r++) user.set(source.user.subarray(rows[r] * u, (rows[r] + 1) * u), r * u);
+  return { journeys: b, steps, ids, numeric, mask, user };
 }
 
 export function rangeRows(start: number, end: number): Int32Array {
@@ -91,7 +116,7 @@ export function rangeRows(start: number, end: number): Int32Array {
 /**
  * The logistic regression's view of each journey (the article's aggregation):
  * the distinct campaigns and category values over all its events (many-hot,
- * max not sum), plus summed clicks and summed cost.
+ * max not sum), the user's attributes, plus summed clicks and summed cost.
  */
 export interface JourneyAggregates {
   /** Journey j's distinct vocabulary ids are ids[offsets[j] .. offsets[j+1]). */
@@ -107,7 +132,10 @@ export interface JourneyAggregates {
 export function journeyAggregates(prepared: PreparedData, layout: FeatureLayout): JourneyAggregates {
   const { journeys, events, sequences } = prepared;
   const cols = layout.categoryColumns;
-  const seen = new Uint32Array(layout.vocabulary);
+  const userColumns = userColumnsOf(layout);
+  const userIds = sequences.user;
+  if (userColumns > 0 && !userIds) throw new Error('The model reads user attributes, but these journeys carry none.');
+  const seen = new Uint32Array(layout.vocabulary + (layout.userVocabulary ?? 0));
   const offsets = new Uint32Array(journeys.count + 1);
   const dense = new Float32Array(journeys.count * 2);
   let ids = new Int32Array(Math.max(16, events.count * 2));
@@ -141,6 +169,8 @@ export function journeyAggregates(prepared: PreparedData, layout: FeatureLayout)
         for (let c = 0; c < cols; c++) add(layout.campaigns + sequences.categories[s * cols + c], stamp);
       }
     }
+    // User attributes: ids after the touchpoint vocabulary (the regression's coefficients cover both).
+    for (let c = 0; c < userColumns; c++) add(layout.vocabulary + userIds![j * userColumns + c], stamp);
     dense[2 * j] = clicks;
     dense[2 * j + 1] = cost;
     offsets[j + 1] = n;

@@ -50,6 +50,9 @@ export interface PrefixWeights {
   /** [H] and the scalar bias. */
   outputKernel: Float32Array;
   outputBias: number;
+  /** [user vocabulary]: each user attribute value's term of the logit (networks.ts, `withUser`); empty without user attributes. */
+  userTable: Float32Array;
+  userColumns: number;
 }
 
 /** Rows of the tree evaluated in one matMul: past ~2,048 rows wasm's matMul slowed down (3.8 against 11 billion multiply-adds a second at 4,096). */
@@ -112,6 +115,9 @@ export function prefixWeights(net: Network): PrefixWeights {
     attentionBias: c.kind === 'attention' ? values(net, 'attentionBias')[0] : 0,
     outputKernel: values(net, 'outputKernel').slice(),
     outputBias: values(net, 'outputBias')[0],
+    // Each value's embedding times the output kernel: its term of the logit (the output layer is linear).
+    userTable: (c.userColumns ?? 0) > 0 ? product64(values(net, 'userEmbedding'), c.userVocabulary ?? 0, h, values(net, 'outputKernel'), 1) : new Float32Array(0),
+    userColumns: c.userColumns ?? 0,
   };
 }
 
@@ -191,8 +197,10 @@ function buildTree(batch: SequenceBatch, layout: FeatureLayout): PrefixTree {
 }
 
 /**
- * Logits of the batch's journeys (NaN for a journey with no kept touchpoint),
- * from the forward pass over the prefix tree.
+ * Logits of the batch's journeys, from the forward pass over the prefix tree.
+ * A journey with no kept touchpoint gets NaN without user attributes, and with
+ * them the logit of a zero state: output bias plus the user's term. Variants of
+ * different users share tree nodes: the user term is added at the read-out only.
  */
 export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: SequenceBatch): Float64Array {
   const tree = buildTree(batch, layout);
@@ -283,16 +291,20 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
   }
 
   const logits = new Float64Array(batch.count);
+  const uc = w.userColumns;
+  if (uc > 0 && !batch.user) throw new Error('The model reads user attributes, but the batch carries none.');
   for (let r = 0; r < batch.count; r++) {
+    let userTerm = 0;
+    for (let c = 0; c < uc; c++) userTerm += w.userTable[batch.user![r * uc + c]];
     const leaf = tree.leaf[r];
     if (leaf < 0) {
-      logits[r] = NaN;
+      logits[r] = uc > 0 ? w.outputBias + userTerm : NaN;
       continue;
     }
     if (!attention) {
       let out = w.outputBias;
       for (let u = 0; u < H; u++) out += hAll[leaf * H + u] * w.outputKernel[u];
-      logits[r] = out;
+      logits[r] = out + userTerm;
       continue;
     }
     let sum = 0;
@@ -301,7 +313,7 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
       sum += weight![n];
       dot += weight![n] * projected![n];
     }
-    logits[r] = dot / Math.max(sum, 1e-30) + w.outputBias;
+    logits[r] = dot / Math.max(sum, 1e-30) + w.outputBias + userTerm;
   }
   return logits;
 }

@@ -14,6 +14,12 @@ export interface SequenceBatch {
   numeric: Float32Array;
   /** 1 for a touchpoint the journey received, 0 for padding or a removed touchpoint. */
   mask: Float32Array;
+  /**
+   * [journey, userColumns]: the user's attributes (Sequences.user), the same
+   * for every variant of a journey however many touchpoints it lost. Present
+   * when the sequences have user attributes.
+   */
+  user?: Int32Array;
 }
 
 export interface JourneyScorer {
@@ -23,7 +29,15 @@ export interface JourneyScorer {
    * Probability of conversion per journey, already corrected for balancing
    * (prior correction with the preparation's negative sampling rate), so that
    * probabilities add up to expected conversions. A journey with no unmasked
-   * touchpoint scores 0 (the empty set is worth nothing).
+   * touchpoint scores 0 (the empty set is worth nothing), unless
+   * `scoresEmptyJourneys`.
    */
   score(batch: SequenceBatch): Promise<Float32Array>;
+  /**
+   * True when the model knows the user apart from the touchpoints (user
+   * attributes): then a journey with every touchpoint taken away is scored as
+   * "this user, no ads", and counterfactuals send it to `score` instead of
+   * counting it 0.
+   */
+  scoresEmptyJourneys?: boolean;
 }

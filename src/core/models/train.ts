@@ -19,6 +19,7 @@ import {
   labelsOf,
   splitRows,
   stepInputs,
+  userColumnsOf,
   type FeatureLayout,
   type JourneyAggregates,
 } from './inputs';
@@ -168,7 +169,12 @@ function bceFromLogits(logits: tf.Tensor1D, labels: Float32Array): tf.Scalar {
 
 function networkConfigFor(name: NeuralModelName, layout: FeatureLayout, options: TrainOptions): NetworkConfig {
   const numeric = name === 'logreg' ? 2 : layout.numericUsed.length;
-  return { ...defaultNetworkConfig(name, layout.vocabulary, idsPerStep(layout), numeric), ...options.network };
+  const userColumns = userColumnsOf(layout);
+  const userVocabulary = layout.userVocabulary ?? 0;
+  // The regression reads user attributes as more many-hot ids (inputs.ts); the sequence models as a journey-level input.
+  const vocabulary = name === 'logreg' ? layout.vocabulary + userVocabulary : layout.vocabulary;
+  const user = name !== 'logreg' && userColumns > 0 ? { userColumns, userVocabulary } : {};
+  return { ...defaultNetworkConfig(name, vocabulary, idsPerStep(layout), numeric), ...user, ...options.network };
 }
 
 /** Journeys `rows` reordered by length: inference batches of similar lengths run fewer steps. */
@@ -406,6 +412,11 @@ export function stepBatch(seq: PreparedData['sequences'], rows: ArrayLike<number
     out.categories.set(seq.categories.subarray(j * steps * cols, (j + 1) * steps * cols), r * steps * cols);
     out.numeric.set(seq.numeric.subarray(j * steps * f, (j + 1) * steps * f), r * steps * f);
   }
+  const u = seq.userColumns ?? 0;
+  if (u > 0 && seq.user) {
+    out.user = new Int32Array(n * u);
+    for (let r = 0; r < n; r++) out.user.set(seq.user.subarray(rows[r] * u, (rows[r] + 1) * u), r * u);
+  }
   return out;
 }
 
@@ -436,11 +447,13 @@ export type ScoringPath = 'auto' | 'prefix' | 'tfjs';
 
 /**
  * Counterfactual scoring for the sequence models: conversion probability per
- * journey, prior-corrected for balancing; a journey with no unmasked
- * touchpoint scores 0.
+ * journey, prior-corrected for balancing. A journey with no unmasked
+ * touchpoint scores 0 for a model without user attributes; with them it is
+ * scored as that user with no ads (networks.ts, `withUser`).
  */
 export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath = 'auto'): JourneyScorer {
   if (model.name === 'logreg') throw new Error('the regression scores journey aggregates, not sequences');
+  const scoresEmptyJourneys = userColumnsOf(model.layout) > 0;
   const usePrefix = path === 'prefix' || (path === 'auto' && model.network.recurrence === 'js');
   if (usePrefix) {
     // Read once, and again only if a variable was assigned since (assign swaps a variable's dataId).
@@ -452,6 +465,7 @@ export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath
     };
     return {
       name: model.name,
+      scoresEmptyJourneys,
       async score(batch: SequenceBatch): Promise<Float32Array> {
         const logits = prefixLogits(weights(), model.layout, batch);
         const out = new Float32Array(batch.count);
@@ -465,6 +479,7 @@ export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath
   }
   return {
     name: model.name,
+    scoresEmptyJourneys,
     async score(batch: SequenceBatch): Promise<Float32Array> {
       const out = new Float32Array(batch.count);
       const lengths = activeLengths(batch.mask, batch.steps, batch.count);
@@ -476,7 +491,9 @@ export function createScorer(model: TrainedModel, chunk = 512, path: ScoringPath
         const p = tf.tidy(() => tf.sigmoid(sequenceForward(model.network, x).logits));
         const probs = await p.data();
         p.dispose();
-        for (let r = 0; r < rows.length; r++) out[rows[r]] = lengths[rows[r]] > 0 ? priorCorrect(probs[r], model.negativeSamplingRate) : 0;
+        for (let r = 0; r < rows.length; r++) {
+          out[rows[r]] = lengths[rows[r]] > 0 || scoresEmptyJourneys ? priorCorrect(probs[r], model.negativeSamplingRate) : 0;
+        }
       }
       return out;
     },

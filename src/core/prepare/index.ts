@@ -14,6 +14,7 @@ import { createRng, type Rng } from '../random';
 import type { CampaignSampling, PrepareSettings } from '../settings';
 import { MODEL_CATEGORY_COLUMNS, type EventTable } from '../table';
 import { sortIndexByKey } from './sort';
+import { userAttributeColumns, userInputs, withUserInputs } from './user-attributes';
 
 export type PrepareStage = 'journeys' | 'sampling' | 'balancing' | 'events' | 'features';
 
@@ -248,7 +249,10 @@ export function prepareJourneys(
   };
 
   const features = options.features ?? true;
-  const categoryNames = chooseCategoryColumns(table);
+  // User attributes leave the touchpoints and become journey-level inputs (user-attributes.ts).
+  const chosenColumns = chooseCategoryColumns(table);
+  const userAttributes = features ? userAttributeColumns(table, chosenColumns) : [];
+  const categoryNames = chosenColumns.filter((c) => !userAttributes.includes(c));
   const { categoryOffsets, valueIndex } = buildVocabulary(table, categoryNames, eventRow, settings.minCategoryCount);
   let sequences: Sequences;
   if (features) {
@@ -256,6 +260,7 @@ export function prepareJourneys(
     sequences = buildSequences(table, events, journeyArrays, settings, categoryNames.length, (done, total) =>
       report('features', done, total),
     );
+    sequences = withUserInputs(sequences, userInputs(table, userAttributes, events, journeyArrays, settings.minCategoryCount));
   } else {
     sequences = emptySequences(settings.maxTouchpoints, categoryNames.length);
   }
@@ -266,6 +271,7 @@ export function prepareJourneys(
     campaignSource: Uint32Array.from(campaignSourceList),
     categoryNames,
     categoryOffsets,
+    ...(userAttributes.length > 0 ? { userAttributes } : {}),
     events,
     journeys: journeyArrays,
     sequences,
@@ -279,6 +285,7 @@ export function prepareJourneys(
       unconvertedJourneys: journeyCount - convertedJourneys,
       convertedEvents: convertedPreparedEvents,
       unconvertedEvents: eventCount - convertedPreparedEvents,
+      ...(userAttributes.length > 0 ? { userAttributes } : {}),
     },
   };
 }

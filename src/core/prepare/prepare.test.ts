@@ -261,10 +261,11 @@ describe('sequences and features', () => {
   });
 
   it('lays out several columns in one vocabulary', () => {
-    const rows = journey.map((r) => ({ ...r, categories: { x: String(r.t), y: 'same' } }));
+    // y changes within the user: a column constant per user would be a user attribute (user-attributes.test.ts).
+    const rows = journey.map((r) => ({ ...r, categories: { x: String(r.t), y: r.t <= 200 ? 'early' : 'late' } }));
     const p = prepare(rows, { maxTouchpoints: 5, minCategoryCount: 1 });
     expect(p.categoryNames).toEqual(['x', 'y']);
-    expect(Array.from(p.categoryOffsets)).toEqual([0, 6, 8]);
+    expect(Array.from(p.categoryOffsets)).toEqual([0, 6, 9]);
     expect(Array.from(p.sequences.categories.subarray(0, 4))).toEqual([1, 7, 2, 7]);
   });
 

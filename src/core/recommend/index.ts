@@ -18,7 +18,7 @@ import { budgetMethods, methodLabel } from '../methods';
 import type { JourneyScorer } from '../models/scorer';
 import type { PreparedData, WeightsByModel } from '../prepared';
 import { createRng } from '../random';
-import type { SimulateSettings } from '../settings';
+import type { NoAdsScore, SimulateSettings } from '../settings';
 import { campaignBudgets, currentAllocation, defaultBudget, replayInput, resolveWeights } from '../simulate';
 import { AllocationJudge } from './judge';
 import { fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type OptimiseOptions } from './optimise';
@@ -45,6 +45,8 @@ export interface RecommendInput {
   maxJourneys: number;
   journeys?: 'test' | 'all';
   seed: number;
+  /** What the judge makes of a journey left with no touchpoint (settings.ts NoAdsScore); 'zero' unless told. */
+  noAds?: NoAdsScore;
   limits?: AllocationLimits;
   /** Undo the balancing: unconverted journeys count 1 / negativeSamplingRate (default on). */
   reweight?: boolean;
@@ -167,6 +169,7 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
       unit,
       reweight,
       signal: input.signal,
+      noAds: input.noAds,
     });
   const fit = judgeOn(fitJourneys);
   const test = judgeOn(testJourneys);

@@ -16,7 +16,7 @@
 import { JourneyBatcher, DEFAULT_BATCH_SIZE, journeyWeights } from '../counterfactual/journey-batch';
 import type { JourneyScorer } from '../models/scorer';
 import type { PreparedData } from '../prepared';
-import type { SimulateSettings } from '../settings';
+import type { NoAdsScore, SimulateSettings } from '../settings';
 
 type MaskKey = number | string;
 
@@ -32,6 +32,8 @@ export interface JudgeOptions {
   reweight: boolean;
   batchSize?: number;
   signal?: AbortSignal;
+  /** A journey with every touchpoint taken away: 0 ('zero', the default) or the model's "this user, no ads" ('model'); settings.ts NoAdsScore. */
+  noAds?: NoAdsScore;
 }
 
 /** A change of one campaign's budget, as a share of the budget. */
@@ -112,7 +114,7 @@ export class AllocationJudge {
     });
     this.bitKeys = seq.steps <= 30;
     this.cache = Array.from(journeys, () => new Map<MaskKey, number>());
-    this.batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal);
+    this.batcher = new JourneyBatcher(seq, scorer, options.batchSize ?? DEFAULT_BATCH_SIZE, options.signal, options.noAds);
     this.served = new Uint8Array(m);
     this.shares = new Float64Array(this.campaigns);
     this.probability = new Float64Array(journeys.length);

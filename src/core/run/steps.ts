@@ -258,6 +258,7 @@ const modelBased: Step = {
       const removal = await modelRemovalEffects(sampled, scorer, {
         subset: 'test',
         signal,
+        noAds: cf.noAds,
         onProgress: (done, total) => progress(done / total, 2, `removal effects on ${what}`),
       });
       ctx.weights.removal = removal.weights;
@@ -278,6 +279,7 @@ const modelBased: Step = {
         signal,
         seed: ctx.settings.train.seed,
         exactUpTo: cf.exactUpTo,
+        noAds: cf.noAds,
         permutations: cf.permutations ?? PIPELINE_SHAPLEY_PERMUTATIONS,
         onProgress: (done, total) => progress(1 + done / Math.max(1, total), 2, `Shapley values on ${what}`),
       });
@@ -289,6 +291,7 @@ const modelBased: Step = {
         exactJourneys: shapley.exactJourneys,
         sampledJourneys: shapley.sampledJourneys,
         expectedConversions: shapley.expectedConversions,
+        noAdsConversions: shapley.noAdsConversions,
         campaigns: shapley.campaigns,
       };
       if (!wants(ctx, 'removal')) expectedConversions = shapley.expectedConversions;
@@ -361,6 +364,7 @@ const modelReplayStep: Step = {
         unit: ctx.settings.simulate.unit,
         subset: 'test',
         signal: ctx.callbacks.signal,
+        noAds: counterfactualSettings(ctx).noAds,
         onProgress: (done, total) => progress(done, total, what),
       });
       if (replayed.ok) {
@@ -392,6 +396,7 @@ export function recommendInput(ctx: RunContext): Omit<RecommendInput, 'signal' |
     maxJourneys: cf.maxJourneys,
     journeys: cf.journeys,
     seed: ctx.settings.prepare.seed,
+    noAds: cf.noAds,
   };
 }
 

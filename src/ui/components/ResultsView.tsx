@@ -42,6 +42,7 @@ export function ResultsView({ results, fromSession, sweeping, onResweep, onRecom
         <p className="muted">
           {formatCount(s.convertedJourneys)} converted and {formatCount(s.unconvertedJourneys)} unconverted journeys over{' '}
           {formatCount(s.campaignsSampled)} of {formatCount(s.campaignsInData)} campaigns.
+          {s.userAttributes?.length ? ` Taken as user attributes (the same in every journey of a user, kept when touchpoints are taken away): ${s.userAttributes.join(', ')}.` : ''}
           {results.truth && ' The demo log knows its planted truth: the purple series is the conversion loss per impression built into it.'}
           {fromSession && ' Opened from a saved session: load the log and run again to replay other budgets.'}
         </p>

@@ -2,9 +2,11 @@ import { useId, useState, type ReactNode } from 'react';
 import { NEURAL_MODELS, STEP_LABELS } from '../../core/methods';
 import {
   DEFAULT_COUNTERFACTUAL,
+  DEFAULT_NO_ADS,
   type Backend,
   type Balancing,
   type CounterfactualSettings,
+  type NoAdsScore,
   type RunSettings as Settings,
 } from '../../core/settings';
 import type { JobResult } from '../../shared/protocol';
@@ -219,6 +221,20 @@ export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: P
         'Journeys judged by the model',
         'At most this many test journeys, drawn at random, are scored for the removal effect, Shapley values and model-judged replay: more is steadier and slower.',
         numberInput('cf-max-journeys', cf.maxJourneys, (n) => counterfactual({ maxJourneys: Math.max(1, Math.round(n)) })),
+      )}
+      {field(
+        'cf-no-ads',
+        'A journey with no ads',
+        'What the model-judged methods (removal, Shapley, replay, recommendation) take a journey stripped of every touchpoint to be worth: no conversion (article), or the model\'s score for that user with no ads (user attributes only; an extrapolation, since the log holds no unexposed user).',
+        <select
+          id={`${id}-cf-no-ads`}
+          data-testid="setting-cf-no-ads"
+          value={cf.noAds ?? DEFAULT_NO_ADS}
+          onChange={(e) => counterfactual({ noAds: e.target.value as NoAdsScore })}
+        >
+          <option value="zero">converts with probability 0 (article)</option>
+          <option value="model">the model&apos;s score for the user (experts)</option>
+        </select>,
       )}
     </fieldset>
   );
