@@ -3,19 +3,22 @@
  * that the app, the CLI and the SQL a warehouse runs (`./sql.ts`) pick the same
  * ones for the same seed.
  *
- * It is defined on whole-number ids and uses only what DuckDB, BigQuery and
- * Spark SQL all have on 64-bit integers (xor, shift right, and, multiply):
+ * It is defined on whole-number ids with nothing but +, *, integer division
+ * by a power of two and MOD, on values below 2^63, so every SQL engine
+ * computes it exactly the same way (no bitwise operators: their names and
+ * their shifts of negatives differ between DuckDB, BigQuery and Spark, and
+ * SQL parsers miss them):
  *
- *   mix(x)  = x ^= x >> 16; x = (x * 0x45d9f3b) & 0xffffffff; x ^= x >> 16;
- *             x = (x * 0x45d9f3b) & 0xffffffff; x ^= x >> 16
+ *   spread(x) = (x + floor(x / 2^16)) mod 2^32
+ *   mix(x)    = spread((spread((spread(x) * M) mod 2^32) * M) mod 2^32),  M = 0x45d9f3b
  *
- * for x in 0..2^32-1. The multiplier is below 2^31, so every product stays
- * below 2^63 and no engine overflows or needs unsigned types; in JS
- * `Math.imul(x, M) >>> 0` gives the same low 32 bits. An id is folded in as
- * two 32-bit words (its low and high halves in two's complement, so -1 is
- * 0xffffffff twice) and a key of several ids is hashed word after word:
- * h = mix(h ^ word). The start value mixes the seed with a salt per purpose,
- * so the campaigns drawn never correlate with the journeys drawn.
+ * for x in 0..2^32-1: the murmur-style finaliser with its xor-shifts written as
+ * add-shifts. M is odd and below 2^31, so every product stays below 2^63; in
+ * JS `Math.imul(x, M) >>> 0` gives the same low 32 bits. An id is folded in
+ * as two 32-bit words (its value mod 2^32 and floor(value / 2^32) mod 2^32,
+ * so -1 is 0xffffffff twice): h = mix((h + word) mod 2^32). The start value
+ * mixes the seed with a salt per purpose, so the campaigns drawn never
+ * correlate with the journeys drawn.
  *
  * Items are ranked by `rankKey`: two such hashes with different starts joined
  * into one 53-bit number, exact in a double and in a BIGINT. Equal rank keys
@@ -35,21 +38,24 @@ export const HASH_SALT = {
 
 export type HashPurpose = keyof typeof HASH_SALT;
 
-/** The integer mixing function above, on 0..2^32-1. */
-export function mix32(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, MULTIPLIER) >>> 0;
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, MULTIPLIER) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
+/** (x + floor(x / 2^16)) mod 2^32, for x in 0..2^32-1. */
+function spread(x: number): number {
+  return (x + (x >>> 16)) >>> 0;
 }
 
-/** Low 32 bits of a whole number (two's complement for negatives). */
+/** The integer mixing function above, on 0..2^32-1. */
+export function mix32(x: number): number {
+  x = Math.imul(spread(x), MULTIPLIER) >>> 0;
+  x = Math.imul(spread(x), MULTIPLIER) >>> 0;
+  return spread(x);
+}
+
+/** id mod 2^32, in 0..2^32-1: the low 32 bits in two's complement. */
 export function lowWord(id: number): number {
   return ((id % TWO_32) + TWO_32) % TWO_32;
 }
 
-/** Bits 32..63 of a whole number (two's complement: -1 gives 0xffffffff). */
+/** floor(id / 2^32) mod 2^32: bits 32..63 in two's complement (-1 gives 0xffffffff). */
 export function highWord(id: number): number {
   return Math.floor(id / TWO_32) >>> 0;
 }
@@ -61,15 +67,15 @@ export function seedWord(seed: number): number {
 
 /** Start value of one hash: the seed mixed with a salt. The SQL inlines it as a constant. */
 export function hashStart(seed: number, salt: number): number {
-  return mix32((seedWord(seed) ^ salt) >>> 0);
+  return mix32((seedWord(seed) + salt) >>> 0);
 }
 
 /** Folds whole-number ids into a started hash. */
 export function hashIds(start: number, ...ids: number[]): number {
   let h = start;
   for (const id of ids) {
-    h = mix32((h ^ lowWord(id)) >>> 0);
-    h = mix32((h ^ highWord(id)) >>> 0);
+    h = mix32((h + lowWord(id)) >>> 0);
+    h = mix32((h + highWord(id)) >>> 0);
   }
   return h;
 }

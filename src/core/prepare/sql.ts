@@ -78,12 +78,10 @@ export const SETTINGS_MARKER = '-- attribution-lab prepare settings: ';
 export type SqlExport = { ok: true; sql: string } | { ok: false; error: string };
 
 const MULTIPLIER = 0x45d9f3b;
-const MASK = 4294967295;
+const TWO_32 = 4294967296;
 
 interface Dialect {
   ident(name: string): string;
-  xor(a: string, b: string): string;
-  shr(a: string, bits: number): string;
   int: string;
   float: string;
   text: string;
@@ -95,8 +93,6 @@ interface Dialect {
 const DIALECTS: Record<SqlDialect, Dialect> = {
   duckdb: {
     ident: (n) => `"${n.replace(/"/g, '""')}"`,
-    xor: (a, b) => `xor(${a}, ${b})`,
-    shr: (a, bits) => `(${a} >> ${bits})`,
     int: 'BIGINT',
     float: 'DOUBLE',
     text: 'VARCHAR',
@@ -112,8 +108,6 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
   },
   bigquery: {
     ident: (n) => `\`${n.replace(/`/g, '')}\``,
-    xor: (a, b) => `(${a} ^ ${b})`,
-    shr: (a, bits) => `(${a} >> ${bits})`,
     int: 'INT64',
     float: 'FLOAT64',
     text: 'STRING',
@@ -124,8 +118,6 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
   },
   spark: {
     ident: (n) => `\`${n.replace(/`/g, '')}\``,
-    xor: (a, b) => `(${a} ^ ${b})`,
-    shr: (a, bits) => `shiftright(${a}, ${bits})`,
     int: 'BIGINT',
     float: 'DOUBLE',
     text: 'STRING',
@@ -151,22 +143,26 @@ function float(d: Dialect, value: number): string {
  * Hash layers over `from`: each adds columns, none repeats an expression more
  * than four times, so the text stays linear in the number of ids (mix written
  * as one nested expression would grow exponentially). Returns the CTEs and
- * the name of the last one, which has a `rank_key` column.
+ * the name of the last one, which has a `<prefix>_rank_key` column.
  */
 function rankKeyLayers(d: Dialect, prefix: string, from: string, ids: string[], seed: number, purpose: HashPurpose): { ctes: string[]; last: string } {
   const salt = HASH_SALT[purpose];
   const starts = [hashStart(seed, salt), hashStart(seed, (salt + 1) >>> 0)];
-  const half = (x: string) => `((${d.xor(x, d.shr(x, 16))} * ${MULTIPLIER}) & ${MASK})`;
-  const fin = (x: string) => d.xor(x, d.shr(x, 16));
-  const words = ids.flatMap((id) => [`(${id} & ${MASK})`, `(${d.shr(id, 32)} & ${MASK})`]);
+  // Division of an integer by a power of two is exact in a double below 2^53; every value here is below 2^33.
+  const shift = (x: string, power: number) => `CAST(FLOOR(${x} / ${power}) AS ${d.int})`;
+  const mod32 = (x: string) => `MOD(${x}, ${TWO_32})`;
+  const spread = (x: string) => mod32(`${x} + ${shift(x, 65536)}`);
+  const half = (x: string) => mod32(`${spread(x)} * ${MULTIPLIER}`);
+  const wrap = (x: string) => mod32(`${mod32(x)} + ${TWO_32}`);
+  const words = ids.flatMap((id) => [wrap(id), wrap(shift(id, TWO_32))]);
   const ctes: string[] = [];
   let prev = from;
   let layer = 0;
   let cols = starts.map((s) => String(s));
   let finished = true;
   for (const word of words) {
-    // The previous word's last step (fin) folds into this word's first layer.
-    const a = cols.map((c) => half(d.xor(finished ? c : fin(c), word)));
+    // The previous word's last step (spread) folds into this word's first layer.
+    const a = cols.map((c) => half(mod32(`${finished ? c : spread(c)} + ${word}`)));
     const name = `${prefix}_${++layer}`;
     ctes.push(`${name} AS (SELECT *, ${a.map((e, i) => `${e} AS ${prefix}_a${layer}_${i}`).join(', ')} FROM ${prev})`);
     prev = name;
@@ -178,7 +174,7 @@ function rankKeyLayers(d: Dialect, prefix: string, from: string, ids: string[], 
     finished = false;
   }
   const name = `${prefix}_ranked`;
-  ctes.push(`${name} AS (SELECT *, ${fin(cols[0])} * 2097152 + ${d.shr(fin(cols[1]), 11)} AS ${prefix}_rank_key FROM ${prev})`);
+  ctes.push(`${name} AS (SELECT *, ${spread(cols[0])} * 2097152 + ${shift(spread(cols[1]), 2048)} AS ${prefix}_rank_key FROM ${prev})`);
   return { ctes, last: name };
 }
 
@@ -248,7 +244,16 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
 
   // -- Journeys: label from all their rows, length from the kept campaigns' rows, then the minimum.
   ctes.push(`journey_labels AS (SELECT user_id, conversion_id, MAX(converted) AS label FROM rows_in GROUP BY user_id, conversion_id)`);
-  ctes.push(`kept_rows AS (SELECT r.* FROM rows_in r JOIN kept_campaigns k ON r.campaign = k.campaign)`);
+  // Without a logged gap: seconds since the user's previous clicked touchpoint (any journey), -1 if none.
+  // (Written with LAG rather than a window frame, which some engines' parsers lack.)
+  if (cols.timeSinceLastClick) {
+    ctes.push(`with_gap AS (SELECT *, logged_gap AS gap FROM rows_in)`);
+  } else {
+    const byTime = 'PARTITION BY user_id ORDER BY ts, campaign, click, cost';
+    ctes.push(`clicks_so_far AS (SELECT *, MAX(CASE WHEN click = 1 THEN ts END) OVER (${byTime}) AS last_click FROM rows_in)`);
+    ctes.push(`with_gap AS (SELECT *, COALESCE(ts - LAG(last_click) OVER (${byTime}), -1) AS gap FROM clicks_so_far)`);
+  }
+  ctes.push(`kept_rows AS (SELECT r.* FROM with_gap r JOIN kept_campaigns k ON r.campaign = k.campaign)`);
   ctes.push(
     `eligible AS (SELECT k.user_id, k.conversion_id, COUNT(*) AS touchpoints, MAX(l.label) AS label FROM kept_rows k ` +
       `JOIN journey_labels l ON k.user_id = l.user_id AND k.conversion_id = l.conversion_id ` +
@@ -266,7 +271,8 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   const order = 'ORDER BY bh_rank_key, user_id, conversion_id';
   ctes.push(
     `negative_rank AS (SELECT user_id, conversion_id, positive_events, positive_journeys, ROW_NUMBER() OVER (${order}) AS negative_rank, ` +
-      `COALESCE(SUM(touchpoints) OVER (${order} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS events_before FROM ${balanceHash.last})`,
+      // The order is unique (rank key, then ids), so the default frame ends at this row: minus its own touchpoints.
+      `SUM(touchpoints) OVER (${order}) - touchpoints AS events_before FROM ${balanceHash.last})`,
   );
   const keepNegative =
     settings.balance === 'none' ? '1 = 1' : settings.balance === 'journeys' ? 'negative_rank <= positive_journeys' : 'events_before < positive_events';
@@ -288,15 +294,10 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   );
 
   // -- Touchpoints of the chosen journeys, in time order, and their features.
-  // Without a logged gap: seconds since the user's previous clicked touchpoint (any journey), -1 if none.
-  const gap = cols.timeSinceLastClick
-    ? 'logged_gap'
-    : `COALESCE(ts - MAX(CASE WHEN click = 1 THEN ts END) OVER (PARTITION BY user_id ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -1)`;
-  ctes.push(`with_gap AS (SELECT *, ${gap} AS gap FROM kept_rows)`);
   ctes.push(
     `touchpoints AS (SELECT r.*, j.label, j.split, ` +
       `ROW_NUMBER() OVER (PARTITION BY r.user_id, r.conversion_id ORDER BY r.ts, r.campaign, r.click, r.cost) - 1 AS step ` +
-      `FROM with_gap r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id)`,
+      `FROM kept_rows r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id)`,
   );
   ctes.push(
     `ranges AS (SELECT GREATEST(MAX(cost), 0) AS max_cost, GREATEST(MAX(gap), 0) AS max_gap, MIN(ts) AS min_ts, MAX(ts) AS max_ts FROM touchpoints)`,
