@@ -10,15 +10,17 @@ import { join } from 'node:path';
 import { useBestNodeBackend } from '../../core/models/backend';
 import { artifactsToFiles, modelArtifacts } from '../../core/models/io';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings } from '../../core/settings';
+import type { EventTable } from '../../core/table';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, outputFormat, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags } from '../flags';
+import { checkInputArgs, loadPrepared, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
 import { loadTable, runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- train FILE [--models logreg,lstm,attention] [--out weights.json|weights.csv] [--metrics metrics.json] ' +
   '[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] [--save-model DIR] ' +
-  `${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,11 +33,12 @@ async function run(args: string[]): Promise<number> {
       ...TRAIN_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
+      ...PREPARED_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  checkInputArgs(positionals, values, USAGE);
   const flags = prepareSettingsFromFlags(values);
   if (!flags.ok) throw new UsageError(flags.error);
   const train = trainSettingsFromFlags(values, flags.settings.seed);
@@ -46,13 +49,17 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   log(`training on the ${backend.backend} backend`);
-  const loaded = await loadTable(positionals[0], values);
+  const loaded = values.prepared ? await loadPrepared(values.prepared, values) : await loadTable(positionals[0], values);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  const settings = { ...defaultRunSettings(), prepare: flags.settings, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
-  const result = await runCliSteps(loaded.table, settings, ['prepare', ...train.models]);
+  const fromFile = 'prepared' in loaded ? loaded : null;
+  const prepare = fromFile ? fromFile.settings : flags.settings;
+  const settings = { ...defaultRunSettings(), prepare, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
+  const result = fromFile
+    ? await runCliSteps(null, settings, ['prepare', ...train.models], { prepared: fromFile.prepared })
+    : await runCliSteps((loaded as { table: EventTable }).table, settings, ['prepare', ...train.models]);
   if (!result.ok) {
     log(result.error);
     return 1;
@@ -90,6 +97,7 @@ async function run(args: string[]): Promise<number> {
     campaigns: prepared.campaignIds.length,
     negativeSamplingRate: prepared.negativeSamplingRate,
     settings: { prepare: prepared.settings, train },
+    ...(values.prepared ? { preparedFile: values.prepared } : {}),
     metrics: Object.fromEntries(
       Object.entries(ctx.metrics).map(([name, m]) => [name, { logLoss: m.logLoss, accuracy: m.accuracy, auc: m.auc, seconds: m.seconds }]),
     ),

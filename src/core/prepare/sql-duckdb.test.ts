@@ -114,12 +114,14 @@ function appRows(table: EventTable, text: string, settings: PrepareSettings): Ro
   return rows;
 }
 
-async function sqlRows(path: string, settings: PrepareSettings): Promise<Row[]> {
+async function sqlRows(path: string, settings: PrepareSettings, negativeRate?: (rate: number) => void): Promise<Row[]> {
   const exported = preparationSql({ dialect: 'duckdb', settings, source: { kind: 'file', path, format: 'tsv' } });
   if (!exported.ok) throw new Error(exported.error);
   const result = await duck.runAndReadAll(exported.sql);
   const cats = ['cat1', 'cat2', 'cat3', 'cat4', 'cat5', 'cat6', 'cat8'];
-  return result.getRowObjects().map((r) => ({
+  const objects = result.getRowObjects();
+  negativeRate?.(Number(objects[0]?.negative_sampling_rate));
+  return objects.map((r) => ({
     journey: String(r.journey_id),
     step: Number(r.step),
     timestamp: Number(r.timestamp),
@@ -171,7 +173,9 @@ describe('the DuckDB preparation equals the app\'s, row for row', () => {
   ])('on the demo log: %s', async (_name, change) => {
     const settings = { ...DEFAULT_PREPARE, ...change };
     const app = appRows(table, log.text, settings);
-    const sql = await sqlRows(log.path, settings);
+    let rate = Number.NaN;
+    const sql = await sqlRows(log.path, settings, (r) => (rate = r));
+    expect(rate).toBeCloseTo(prepareJourneys(table, settings, undefined, { features: false }).negativeSamplingRate, 12);
     expect(app.length).toBeGreaterThan(1000);
     expect(differences(app, sql)).toEqual([]);
     // The journeys are really sampled: not every eligible journey is there, and all three sets are.
