@@ -13,6 +13,8 @@ import { preparationSql } from '../core/prepare/sql';
 import type { PreparedData } from '../core/prepared';
 import { DEFAULT_PREPARE, type PrepareSettings } from '../core/settings';
 import { generateSynthetic } from '../core/synth/generate';
+import type { CliCommand } from './command';
+import { attributeCommand } from './commands/attribute';
 import { trainCommand } from './commands/train';
 import { loadPrepared } from './prepared-file';
 
@@ -56,6 +58,20 @@ function journeys(p: PreparedData): Map<string, string> {
   return out;
 }
 
+async function run(command: CliCommand, args: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
+  try {
+    const code = await command.run(args);
+    return { code, stdout, stderr: stderr.trim().split('\n').filter((l) => l !== '') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
 describe('--prepared FILE', () => {
   it('reads back the journeys, labels, split and features the app prepares', async () => {
     const loaded = await loadPrepared(preparedPath, {});
@@ -96,18 +112,31 @@ describe('--prepared FILE', () => {
   });
 
   it('train: a mismatch exits 1 with one line and writes nothing', async () => {
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-    try {
-      const code = await trainCommand.run(['--prepared', preparedPath, '--seed', '8', '--backend', 'cpu']);
-      expect(code).toBe(1);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
+    const r = await run(trainCommand, ['--prepared', preparedPath, '--seed', '8', '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.at(-1)).toMatch(/was prepared with seed 5/);
+  });
+
+  it('attribute: the same counting weights from the prepared file as from the log', async () => {
+    const models = 'lta,first,linear,ushape,markov,shapley_count';
+    const flags = ['--campaigns', '9', '--seed', '5'];
+    const fromLog = await run(attributeCommand, [logPath, '--models', models, ...flags]);
+    const fromFile = await run(attributeCommand, ['--prepared', preparedPath, '--models', models]);
+    expect([fromLog.code, fromFile.code]).toEqual([0, 0]);
+    const a = JSON.parse(fromLog.stdout);
+    const b = JSON.parse(fromFile.stdout);
+    expect([b.journeys, b.events]).toEqual([a.journeys, a.events]);
+    for (const [model, weights] of Object.entries(a.weights as Record<string, Record<string, number>>)) {
+      expect(Object.keys(b.weights[model]).sort(), model).toEqual(Object.keys(weights).sort());
+      for (const [campaign, w] of Object.entries(weights)) expect(b.weights[model][campaign], `${model} ${campaign}`).toBeCloseTo(w, 12);
     }
-    expect(stdout).toBe('');
-    expect(stderr.trim().split('\n').at(-1)).toMatch(/was prepared with seed 5/);
+    expect(fromFile.stderr.join('\n')).toContain('prepared with {');
+  });
+
+  it('refuses a log and --prepared together', async () => {
+    const r = await run(attributeCommand, [logPath, '--prepared', preparedPath]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toHaveLength(1);
   });
 });

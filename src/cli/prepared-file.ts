@@ -13,8 +13,10 @@ import { parsePreparedRows, preparedFromRows } from '../core/prepare/from-rows';
 import { parseSettingsLine, SETTINGS_MARKER } from '../core/prepare/sql';
 import type { PreparedData } from '../core/prepared';
 import type { PrepareSettings } from '../core/settings';
+import type { EventTable } from '../core/table';
 import { UsageError } from './command';
 import { prepareSettingsFromFlags, type FlagValues } from './flags';
+import { loadTable } from './run';
 
 export const PREPARED_OPTIONS = { prepared: { type: 'string' } } as const;
 export const PREPARED_USAGE = '[--prepared FILE (touchpoints prepared by export-sql, instead of the log)]';
@@ -66,4 +68,24 @@ export async function loadPrepared(path: string, values: FlagValues): Promise<Pr
   if (!rows.ok) return { ok: false, error: `${path}: ${rows.error}` };
   if (rows.rows.count === 0) return { ok: false, error: `${path} holds no touchpoints.` };
   return { ok: true, prepared: preparedFromRows(rows.rows, flags.settings), settings: flags.settings };
+}
+
+export type CommandInput =
+  | { ok: true; table: EventTable | null; prepared?: PreparedData; prepare: PrepareSettings; hasCost: boolean }
+  | { ok: false; error: string };
+
+/**
+ * A command's input: the log FILE (prepared by the run with `prepare`), or
+ * --prepared FILE (its own settings, which the flags must agree with).
+ * Pass `prepared` on to runCliSteps; the run then skips its prepare step.
+ */
+export async function loadCommandInput(positionals: string[], values: FlagValues, prepare: PrepareSettings): Promise<CommandInput> {
+  if (typeof values.prepared === 'string') {
+    const loaded = await loadPrepared(values.prepared, values);
+    if (!loaded.ok) return loaded;
+    return { ok: true, table: null, prepared: loaded.prepared, prepare: loaded.settings, hasCost: loaded.prepared.events.cost.some((c) => c > 0) };
+  }
+  const loaded = await loadTable(positionals[0], values);
+  if (!loaded.ok) return loaded;
+  return { ok: true, table: loaded.table, prepare, hasCost: loaded.table.hasCost };
 }

@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { useBestNodeBackend } from '../../core/models/backend';
 import { artifactsToFiles, modelArtifacts } from '../../core/models/io';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings } from '../../core/settings';
-import type { EventTable } from '../../core/table';
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, outputFormat, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags } from '../flags';
-import { checkInputArgs, loadPrepared, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
-import { loadTable, runCliSteps } from '../run';
+import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
+import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- train FILE [--models logreg,lstm,attention] [--out weights.json|weights.csv] [--metrics metrics.json] ' +
@@ -49,17 +48,13 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   log(`training on the ${backend.backend} backend`);
-  const loaded = values.prepared ? await loadPrepared(values.prepared, values) : await loadTable(positionals[0], values);
+  const loaded = await loadCommandInput(positionals, values, flags.settings);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  const fromFile = 'prepared' in loaded ? loaded : null;
-  const prepare = fromFile ? fromFile.settings : flags.settings;
-  const settings = { ...defaultRunSettings(), prepare, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
-  const result = fromFile
-    ? await runCliSteps(null, settings, ['prepare', ...train.models], { prepared: fromFile.prepared })
-    : await runCliSteps((loaded as { table: EventTable }).table, settings, ['prepare', ...train.models]);
+  const settings = { ...defaultRunSettings(), prepare: loaded.prepare, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
+  const result = await runCliSteps(loaded.table, settings, ['prepare', ...train.models], { prepared: loaded.prepared });
   if (!result.ok) {
     log(result.error);
     return 1;
