@@ -16,7 +16,8 @@ import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../synth/generate';
 import type { SynthOptions } from '../synth/types';
 import type { EventTable } from '../table';
 import { prepareJourneys } from '.';
-import { preparationSql } from './sql';
+import type { ColumnMapping } from '../ingest/types';
+import { preparationSql, type SqlColumns } from './sql';
 
 const SPLIT_NAMES: Record<number, string> = { [Split.Train]: 'train', [Split.Validation]: 'validation', [Split.Test]: 'test' };
 
@@ -69,16 +70,16 @@ function writeLog(name: string, options: SynthOptions, shiftIds = 0): { path: st
   return { path, text };
 }
 
-async function loadTable(path: string, text: string): Promise<EventTable> {
+async function loadTable(path: string, text: string, mapping?: ColumnMapping): Promise<EventTable> {
   const blob = new Blob([text]);
-  const loaded = await ingest({ name: path, size: blob.size, stream: () => blob.stream() });
+  const loaded = await ingest({ name: path, size: blob.size, stream: () => blob.stream() }, { mapping });
   if (!loaded.ok) throw new Error(loaded.error.message);
   expect(loaded.table.skipped.count).toBe(0);
   return loaded.table;
 }
 
 /** The app's prepared touchpoints as rows, with the journey named by its ids from the file. */
-function appRows(table: EventTable, text: string, settings: PrepareSettings): Row[] {
+function appRows(table: EventTable, text: string, settings: PrepareSettings, journeyOf = (f: string[]) => `${f[1]}_${f[5]}`, delimiter = '\t'): Row[] {
   const lines = text.split('\n').slice(1);
   const p = prepareJourneys(table, settings);
   const { journeys, events, sequences } = p;
@@ -89,11 +90,11 @@ function appRows(table: EventTable, text: string, settings: PrepareSettings): Ro
     const hi = journeys.eventOffsets[j + 1];
     for (let s = 0; s < hi - lo; s++) {
       const e = journeys.eventsByJourney[lo + s];
-      const fields = lines[events.row[e]].split('\t');
+      const fields = lines[events.row[e]].split(delimiter);
       const inSequence = s < sequences.steps;
       const cell = j * sequences.steps + s;
       rows.push({
-        journey: `${fields[1]}_${fields[5]}`,
+        journey: journeyOf(fields),
         step: s,
         timestamp: events.timestamp[e],
         campaign: p.campaignIds[events.campaign[e]],
@@ -114,11 +115,12 @@ function appRows(table: EventTable, text: string, settings: PrepareSettings): Ro
   return rows;
 }
 
-async function sqlRows(path: string, settings: PrepareSettings, negativeRate?: (rate: number) => void): Promise<Row[]> {
-  const exported = preparationSql({ dialect: 'duckdb', settings, source: { kind: 'file', path, format: 'tsv' } });
+async function sqlRows(path: string, settings: PrepareSettings, negativeRate?: (rate: number) => void, columns?: SqlColumns): Promise<Row[]> {
+  const format = path.endsWith('.csv') ? 'csv' : 'tsv';
+  const exported = preparationSql({ dialect: 'duckdb', settings, source: { kind: 'file', path, format }, columns });
   if (!exported.ok) throw new Error(exported.error);
   const result = await duck.runAndReadAll(exported.sql);
-  const cats = ['cat1', 'cat2', 'cat3', 'cat4', 'cat5', 'cat6', 'cat8'];
+  const cats = columns ? columns.categories : ['cat1', 'cat2', 'cat3', 'cat4', 'cat5', 'cat6', 'cat8'];
   const objects = result.getRowObjects();
   negativeRate?.(Number(objects[0]?.negative_sampling_rate));
   return objects.map((r) => ({
@@ -189,5 +191,25 @@ describe('the DuckDB preparation equals the app\'s, row for row', () => {
     const app = appRows(bigTable, big.text, settings);
     expect(app.length).toBeGreaterThan(100);
     expect(differences(app, await sqlRows(big.path, settings))).toEqual([]);
+  });
+
+  it('on an own export mapped with --map (conversion ids, no click or gap columns)', async () => {
+    // The demo's rows as event_time,user_id,channel,order_id,spend,device; unconverted rows have no order id.
+    const lines = log.text.split('\n').filter((l) => l !== '');
+    const csv = ['event_time,user_id,channel,order_id,spend,device'];
+    for (const line of lines.slice(1)) {
+      const f = line.split('\t');
+      csv.push([f[0], f[1], f[2], f[5] === '-1' ? '' : f[5], f[10], f[13]].join(','));
+    }
+    const path = join(dir, 'own.csv');
+    const text = csv.join('\n') + '\n';
+    writeFileSync(path, text);
+    const mapping: ColumnMapping = { user: 'user_id', timestamp: 'event_time', timestampUnit: 'seconds', campaign: 'channel', conversionId: 'order_id', cost: 'spend', categories: ['device'] };
+    const own = await loadTable(path, text, mapping);
+    const columns: SqlColumns = { user: 'user_id', timestamp: 'event_time', timestampUnit: 'seconds', campaign: 'channel', conversionId: 'order_id', noConversion: 'zero-or-minus-one', cost: 'spend', categories: ['device'] };
+    const settings = { ...DEFAULT_PREPARE, campaigns: { kind: 'count' as const, count: 25 }, seed: 19 };
+    const app = appRows(own, text, settings, (f) => `${f[1]}_${f[3] === '' ? -1 : f[3]}`, ',');
+    expect(app.length).toBeGreaterThan(1000);
+    expect(differences(app, await sqlRows(path, settings, undefined, columns))).toEqual([]);
   });
 });
