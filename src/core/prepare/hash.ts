@@ -22,7 +22,8 @@
  *
  * Items are ranked by `rankKey`: two such hashes with different starts joined
  * into one 53-bit number, exact in a double and in a BIGINT. Equal rank keys
- * (about one pair in 10^9 among a million journeys) fall back to the ids.
+ * (a one-in-18,000 chance of a single pair among a million journeys) fall
+ * back to the ids, in the app and in the SQL alike.
  */
 
 const MULTIPLIER = 0x45d9f3b;
