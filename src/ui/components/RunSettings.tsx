@@ -8,6 +8,7 @@ import {
   type RunSettings as Settings,
 } from '../../core/settings';
 import type { JobResult } from '../../shared/protocol';
+import { SqlExport } from './SqlExport';
 
 interface Props {
   value: Settings;
@@ -220,6 +221,7 @@ export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: P
         'At most this many test journeys, drawn at random, are scored for the removal effect, Shapley values and model-judged replay: more is steadier and slower.',
         numberInput('cf-max-journeys', cf.maxJourneys, (n) => counterfactual({ maxJourneys: Math.max(1, Math.round(n)) })),
       )}
+      <SqlExport settings={value.prepare} />
     </fieldset>
   );
 }
