@@ -11,6 +11,7 @@ import { summaryCommand } from './commands/summary';
 import { attributeCommand } from './commands/attribute';
 import { simulateCommand } from './commands/simulate';
 import { recommendCommand } from './commands/recommend';
+import { exportSqlCommand } from './commands/export-sql';
 
 const COMMANDS: Record<string, CliCommand> = {
   // -- command entries (one line each) --
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, CliCommand> = {
   attribute: attributeCommand,
   simulate: simulateCommand,
   recommend: recommendCommand,
+  'export-sql': exportSqlCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

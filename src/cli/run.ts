@@ -102,7 +102,7 @@ function stderrProgress(): NonNullable<RunCallbacks['onStep']> {
  * trains or scores). Notes go to stderr; on failure the message is the error.
  */
 export async function runCliSteps(
-  table: EventTable,
+  table: EventTable | null,
   settings: RunSettings,
   steps: readonly RunStep[],
   options: RunOptions = {},
@@ -127,7 +127,9 @@ export async function runCliSteps(
   if (!result.ok) return result;
   const prepared = ctx.prepared!;
   const s = prepared.stats;
-  if (steps.includes('prepare')) {
+  if (options.prepared) {
+    log(`read ${prepared.journeys.count} prepared journeys (${s.convertedJourneys} converted), ${prepared.events.count} events, ${prepared.campaignIds.length} campaigns; prepared with ${JSON.stringify(prepared.settings)}`);
+  } else if (steps.includes('prepare')) {
     log(`prepared ${prepared.journeys.count} journeys (${s.convertedJourneys} converted), ${prepared.events.count} events, ${prepared.campaignIds.length} campaigns`);
   }
   for (const note of ctx.notes) log(note);

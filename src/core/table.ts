@@ -49,6 +49,12 @@ export interface EventTable {
   /** Dense user index, 0..userCount-1, in order of first appearance. */
   user: Uint32Array;
   userCount: number;
+  /**
+   * The user id of each dense user index, as a number, when the log's user ids
+   * are whole numbers (Criteo's format). Sampling hashes these, as the SQL
+   * export does; without them it hashes the dense index.
+   */
+  userKeys?: Float64Array;
   /** Dense campaign index into `campaignIds`, in order of first appearance. */
   campaign: Uint32Array;
   /** Original campaign (or channel) ids, as written in the file. */
@@ -58,6 +64,8 @@ export interface EventTable {
   /** Dense conversion index, 0..conversionCount-1, or -1 when the row has no conversion. */
   conversionId: Int32Array;
   conversionCount: number;
+  /** The conversion id of each dense conversion index, as a number (see `userKeys`). */
+  conversionKeys?: Float64Array;
   /** 1 if the impression was clicked; all 0 when the log has no click column. */
   click: Uint8Array;
   /** Price paid for the impression; all 0 when the log has no cost column (see `hasCost`). */
@@ -110,6 +118,8 @@ export function tableBuffers(table: EventTable): ArrayBuffer[] {
     table.timeSinceLastClick,
     ...table.categories,
   ];
+  if (table.userKeys) arrays.push(table.userKeys);
+  if (table.conversionKeys) arrays.push(table.conversionKeys);
   if (table.extras) {
     arrays.push(table.extras.attribution, table.extras.clickPos, table.extras.clickNb, table.extras.cpo);
   }

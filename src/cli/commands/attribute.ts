@@ -20,12 +20,13 @@ import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, intFlag, MODEL_OPTIONS, MODEL_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, outputFormat, parseMethodList, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
 import { judgeFor } from '../model-loader';
-import { loadTable, runCliSteps } from '../run';
+import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
+import { runCliSteps } from '../run';
 
 const USAGE =
   `usage: npm run --silent cli -- attribute FILE [--models ${ATTRIBUTION_METHODS.join(',')}] [--out weights.json|weights.csv] ` +
   '[--details details.json] [--half-life-days D] [--markov-order K] [--journeys all|test] [--exact-up-to N] [--permutations N] ' +
-  `${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -43,11 +44,12 @@ async function run(args: string[]): Promise<number> {
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
+      ...PREPARED_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  checkInputArgs(positionals, values, USAGE);
   // Without --models, the position models: nothing to train.
   const models: AttributionMethod[] = parseMethodList(values.models, ATTRIBUTION_METHODS, POSITION_MODELS);
   const halfLifeDays = values['half-life-days'] === undefined ? DEFAULT_HALF_LIFE_DAYS : Number(values['half-life-days']);
@@ -70,7 +72,7 @@ async function run(args: string[]): Promise<number> {
     log(found.error);
     return 1;
   }
-  const loaded = await loadTable(positionals[0], values);
+  const loaded = await loadCommandInput(positionals, values, flags.settings);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
@@ -79,14 +81,14 @@ async function run(args: string[]): Promise<number> {
   const defaults = defaultRunSettings();
   const settings: RunSettings = {
     ...defaults,
-    prepare: flags.settings,
+    prepare: loaded.prepare,
     train: train && judge ? { ...train, models: [judge.name] } : { ...defaults.train, models: [] },
     halfLifeDays,
     counterfactual: { ...DEFAULT_COUNTERFACTUAL, maxJourneys: Infinity, journeys, markovOrder, exactUpTo, permutations, noAds },
   };
   const steps: RunStep[] = ['prepare', 'position', 'counterfactual', ...(judge ? [judge.name, 'counterfactual-model' as const] : [])];
   // Only the model-based methods read the sequences; the rest skip building them.
-  const result = await runCliSteps(loaded.table, settings, steps, { methods: models, features: scored }, judge?.callbacks);
+  const result = await runCliSteps(loaded.table, settings, steps, { methods: models, features: scored, prepared: loaded.prepared }, judge?.callbacks);
   if (!result.ok) {
     log(result.error);
     return 1;

@@ -13,11 +13,12 @@ import type { DefendedRecommendation } from '../../core/recommend';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
-import { loadTable, runCliSteps } from '../run';
+import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
+import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--out allocation.json] ' +
-  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${NO_ADS_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${NO_ADS_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 /** Every step of the app's run but the two replays, whose results the recommendation does not read. */
 export const RECOMMEND_STEPS: readonly RunStep[] = ['prepare', 'position', 'counterfactual', 'logreg', 'lstm', 'attention', 'counterfactual-model', 'recommend'];
@@ -30,6 +31,7 @@ export const RECOMMEND_OPTIONS = {
   ...TRAIN_OPTIONS,
   ...PREPARE_OPTIONS,
   ...INPUT_OPTIONS,
+  ...PREPARED_OPTIONS,
 } as const;
 
 /** The app's default settings with the flags applied: the run the app would make on this log. */
@@ -60,18 +62,19 @@ export function allocationFile(r: DefendedRecommendation) {
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: RECOMMEND_OPTIONS, allowPositionals: true, strict: true });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  checkInputArgs(positionals, values, USAGE);
   const settings = recommendSettings(values);
-  const loaded = await loadTable(positionals[0], values);
+  const loaded = await loadCommandInput(positionals, values, settings.prepare);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  if (settings.simulate.unit === 'money' && !loaded.table.hasCost) {
+  settings.prepare = loaded.prepare;
+  if (settings.simulate.unit === 'money' && !loaded.hasCost) {
     log('--cost needs a cost column, and this log has none.');
     return 1;
   }
-  const result = await runCliSteps(loaded.table, settings, RECOMMEND_STEPS);
+  const result = await runCliSteps(loaded.table, settings, RECOMMEND_STEPS, { prepared: loaded.prepared });
   if (!result.ok) {
     log(result.error);
     return 1;

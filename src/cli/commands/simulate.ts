@@ -16,11 +16,12 @@ import { parseWeights, weightsFormatOf } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
 import { judgeFor } from '../model-loader';
-import { loadTable, runCliSteps } from '../run';
+import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
+import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- simulate FILE --weights weights.json|weights.csv [--budget N] [--pitches 0.1,0.5,1] ' +
-  `[--cost] [--journeys all|test] [--replay article|model] ${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `[--cost] [--journeys all|test] [--replay article|model] ${NO_ADS_USAGE} ${MODEL_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 /** How a budget is judged: the article's rule alone, or also a sequence model's expected conversions. */
 export type ReplayJudge = 'article' | 'model';
@@ -39,11 +40,13 @@ async function run(args: string[]): Promise<number> {
       ...MODEL_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
+      ...PREPARED_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1 || !values.weights) throw new UsageError(USAGE);
+  if (!values.weights) throw new UsageError(USAGE);
+  checkInputArgs(positionals, values, USAGE);
   const simulate: SimulateSettings = {
     pitches: parsePitches(values.pitches),
     unit: values.cost ? 'money' : 'impressions',
@@ -84,19 +87,19 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   const judgeModel = found?.ok ? found.judge : null;
-  const loaded = await loadTable(positionals[0], values);
+  const loaded = await loadCommandInput(positionals, values, flags.settings);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  if (simulate.unit === 'money' && !loaded.table.hasCost) {
+  if (simulate.unit === 'money' && !loaded.hasCost) {
     log('--cost needs a cost column, and this log has none.');
     return 1;
   }
   const defaults = defaultRunSettings();
   const settings: RunSettings = {
     ...defaults,
-    prepare: flags.settings,
+    prepare: loaded.prepare,
     train: train && judgeModel ? { ...train, models: [judgeModel.name] } : { ...defaults.train, models: [] },
     simulate,
     counterfactual: { ...DEFAULT_COUNTERFACTUAL, modelReplay: true, maxJourneys: Infinity, journeys: scope, noAds },
@@ -107,7 +110,7 @@ async function run(args: string[]): Promise<number> {
     settings,
     steps,
     // Only the model's replay reads the sequences.
-    { weights: parsed.weights, replayScope: scope, replayFullBudget: true, features: train !== null, methods: [] },
+    { weights: parsed.weights, replayScope: scope, replayFullBudget: true, features: train !== null, methods: [], prepared: loaded.prepared },
     judgeModel?.callbacks,
   );
   if (!result.ok) {

@@ -13,12 +13,13 @@ import { DEFAULT_COUNTERFACTUAL, defaultRunSettings } from '../../core/settings'
 import { formatWeights } from '../../core/weights';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, outputFormat, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags } from '../flags';
-import { loadTable, runCliSteps } from '../run';
+import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
+import { runCliSteps } from '../run';
 
 const USAGE =
   'usage: npm run --silent cli -- train FILE [--models logreg,lstm,attention] [--out weights.json|weights.csv] [--metrics metrics.json] ' +
   '[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] [--save-model DIR] ' +
-  `${PREPARE_USAGE} ${INPUT_USAGE}`;
+  `${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,11 +32,12 @@ async function run(args: string[]): Promise<number> {
       ...TRAIN_OPTIONS,
       ...PREPARE_OPTIONS,
       ...INPUT_OPTIONS,
+      ...PREPARED_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  checkInputArgs(positionals, values, USAGE);
   const flags = prepareSettingsFromFlags(values);
   if (!flags.ok) throw new UsageError(flags.error);
   const train = trainSettingsFromFlags(values, flags.settings.seed);
@@ -46,13 +48,13 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   log(`training on the ${backend.backend} backend`);
-  const loaded = await loadTable(positionals[0], values);
+  const loaded = await loadCommandInput(positionals, values, flags.settings);
   if (!loaded.ok) {
     log(loaded.error);
     return 1;
   }
-  const settings = { ...defaultRunSettings(), prepare: flags.settings, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
-  const result = await runCliSteps(loaded.table, settings, ['prepare', ...train.models]);
+  const settings = { ...defaultRunSettings(), prepare: loaded.prepare, train, counterfactual: { ...DEFAULT_COUNTERFACTUAL } };
+  const result = await runCliSteps(loaded.table, settings, ['prepare', ...train.models], { prepared: loaded.prepared });
   if (!result.ok) {
     log(result.error);
     return 1;
@@ -90,6 +92,7 @@ async function run(args: string[]): Promise<number> {
     campaigns: prepared.campaignIds.length,
     negativeSamplingRate: prepared.negativeSamplingRate,
     settings: { prepare: prepared.settings, train },
+    ...(values.prepared ? { preparedFile: values.prepared } : {}),
     metrics: Object.fromEntries(
       Object.entries(ctx.metrics).map(([name, m]) => [name, { logLoss: m.logLoss, accuracy: m.accuracy, auc: m.auc, seconds: m.seconds }]),
     ),

@@ -1,7 +1,8 @@
 /**
  * The golden run: the CLI's `attribute` (every method), `train` and
  * `simulate` on the demo log at a fixed seed, as one JSON object. Committed
- * as `demo.json` before the run was reshaped into steps; `golden.test.ts`
+ * as `demo.json` before the run was reshaped into steps, rewritten when the
+ * sampling became a seeded hash of the ids (issue 15); `golden.test.ts`
  * checks that the same commands still give the same numbers.
  *
  *   npx tsx src/cli/golden/golden.ts --write   # rewrite demo.json (only when a change of numbers is intended)

@@ -474,6 +474,8 @@ export class CriteoBuilder {
     this.encodeIds();
     const userCount = this.users?.size ?? 0;
     const conversionCount = this.conversions?.size ?? 0;
+    const userKeys = this.users?.keys();
+    const conversionKeys = this.conversions?.keys();
     // The hash tables go before the join so their memory is free for it.
     this.users = null;
     this.conversions = null;
@@ -500,11 +502,13 @@ export class CriteoBuilder {
       timestamp,
       user,
       userCount,
+      userKeys,
       campaign,
       campaignIds: this.campaignIds,
       conversion,
       conversionId,
       conversionCount,
+      conversionKeys,
       click,
       cost,
       hasCost: true,

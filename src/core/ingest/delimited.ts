@@ -11,6 +11,7 @@ import { failure, quote } from './errors';
 import { missingColumnsMessage } from './header';
 import { StringDictionary } from './id-table';
 import { assignConversions, timeSinceLastClick, userTimeline } from './journeys';
+import { idKey } from '../prepare/hash';
 import { repeatedColumnMessage } from './mapping';
 import type { ColumnMapping, TimestampUnit } from './types';
 
@@ -283,17 +284,28 @@ export class DelimitedBuilder {
     const categories = m.categories.map(() => new Uint32Array(rows));
     const userIndex = new Map<number, number>();
     const conversionIndex = new Map<number, number>();
+    // The ids the seeded sampling hashes (see EventTable.userKeys): the user's and the conversion id's
+    // value, so that the same rows written as the Criteo log or prepared by the SQL export draw alike.
+    const userKeys: number[] = [];
+    const conversionKeys: number[] = [];
+    const fromIdColumn = m.event < 0;
     let j = 0;
     for (let i = 0; i < n; i++) {
       if (isConversion[i]) continue;
       timestamp[j] = time[i];
       let u = userIndex.get(userAll[i]);
-      if (u === undefined) userIndex.set(userAll[i], (u = userIndex.size));
+      if (u === undefined) {
+        userIndex.set(userAll[i], (u = userIndex.size));
+        userKeys.push(idKey(this.users.texts[userAll[i]]));
+      }
       user[j] = u;
       campaign[j] = campaignAll[i];
       if (key[i] >= 0) {
         let k = conversionIndex.get(key[i]);
-        if (k === undefined) conversionIndex.set(key[i], (k = conversionIndex.size));
+        if (k === undefined) {
+          conversionIndex.set(key[i], (k = conversionIndex.size));
+          conversionKeys.push(fromIdColumn && idAll[i] >= 0 ? idKey(this.conversionIds.texts[idAll[i]]) : key[i]);
+        }
         conversionId[j] = k;
         conversion[j] = 1;
       } else conversionId[j] = -1;
@@ -310,11 +322,13 @@ export class DelimitedBuilder {
       timestamp,
       user,
       userCount: userIndex.size,
+      userKeys: Float64Array.from(userKeys),
       campaign,
       campaignIds: this.campaigns.texts,
       conversion,
       conversionId,
       conversionCount: conversionIndex.size,
+      conversionKeys: Float64Array.from(conversionKeys),
       click,
       cost,
       hasCost: m.cost >= 0,

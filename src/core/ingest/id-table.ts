@@ -56,6 +56,21 @@ export class NumericIdTable {
     return index;
   }
 
+  /**
+   * The key of each dense index, read back from the slots (so recording them
+   * costs nothing while rows stream in): what the seeded sampling hashes.
+   */
+  keys(): Float64Array {
+    const keys = new Float64Array(this.size);
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const stored = slots[i + 1];
+      if (stored !== 0) keys[stored - 1] = slots[i] >>> 0;
+    }
+    for (const [key, index] of this.other) keys[index] = key;
+    return keys;
+  }
+
   /** Bytes held by the hash slots (for memory accounting in benchmarks). */
   get byteLength(): number {
     return this.slots.byteLength;

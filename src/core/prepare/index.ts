@@ -2,17 +2,19 @@
  * Journey preparation (data-and-method.md, steps 2 to 6): campaign sampling,
  * minimum touchpoints, balancing, split, features and padded sequences.
  *
- * Everything random draws from `settings.seed` through separate forks
- * ('campaigns', 'balance', 'split'), so changing one step's randomness never
- * shifts another's. Only typed arrays and counting sorts: all 16.5 M events of
- * the Criteo log go through in a few seconds.
+ * Everything random is a seeded hash of the ids (`./hash.ts`), one stream per
+ * purpose ('campaigns', 'balance', 'split'), so changing one step's randomness
+ * never shifts another's, and the SQL of `./sql.ts` run in a warehouse picks
+ * the same campaigns and journeys as the app for the same seed. Only typed
+ * arrays and counting sorts, plus one sort of the candidates by rank key per
+ * draw: all 16.5 M events of the Criteo log go through in a few seconds.
  */
 import { groupJourneys, type JourneyIndex } from '../journeys';
 import type { PreparedData, PreparedEvents, PreparedJourneys, Sequences } from '../prepared';
 import { Split } from '../prepared';
-import { createRng, type Rng } from '../random';
 import type { CampaignSampling, PrepareSettings } from '../settings';
 import { MODEL_CATEGORY_COLUMNS, type EventTable } from '../table';
+import { idKey, rankKey, rankStarts } from './hash';
 import { sortIndexByKey } from './sort';
 import { userAttributeColumns, userInputs, withUserInputs } from './user-attributes';
 
@@ -84,21 +86,6 @@ export function sampledCampaignCount(sampling: CampaignSampling, present: number
   }
 }
 
-/**
- * Partial Fisher-Yates: after `draw(k)` the first k entries of `pool` are a
- * uniform random sample, in random order. Drawing one at a time lets balancing
- * stop as soon as it has enough events without shuffling millions of journeys.
- */
-function partialShuffler(pool: Uint32Array, rng: Rng): (i: number) => number {
-  return (i) => {
-    const j = i + rng.int(pool.length - i);
-    const t = pool[i];
-    pool[i] = pool[j];
-    pool[j] = t;
-    return pool[i];
-  };
-}
-
 export function prepareJourneys(
   table: EventTable,
   settings: PrepareSettings,
@@ -106,7 +93,6 @@ export function prepareJourneys(
   options: PrepareOptions = {},
 ): PreparedData {
   const report = (stage: PrepareStage, done: number, total: number) => onProgress?.({ stage, done, total });
-  const rng = createRng(settings.seed);
   const n = table.rowCount;
   const campaignCount = table.campaignIds.length;
 
@@ -124,9 +110,12 @@ export function prepareJourneys(
   if (keepCount >= present.length) {
     for (const c of present) keepCampaign[c] = 1;
   } else {
-    const pool = Uint32Array.from(present);
-    const draw = partialShuffler(pool, rng.fork('campaigns'));
-    for (let k = 0; k < keepCount; k++) keepCampaign[draw(k)] = 1;
+    // The campaigns with the lowest rank keys; equal keys (practically never) go by id.
+    const starts = rankStarts(settings.seed, 'campaigns');
+    const ids = present.map((c) => idKey(table.campaignIds[c]));
+    const keys = ids.map((id) => rankKey(starts, id));
+    const order = present.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || ids[a] - ids[b]);
+    for (let k = 0; k < keepCount; k++) keepCampaign[present[order[k]]] = 1;
   }
 
   // -- Journey lengths once the other campaigns' events are gone, then the minimum touchpoints.
@@ -170,12 +159,12 @@ export function prepareJourneys(
     for (let k = 0; k < negatives.length; k++) keepJourney[negatives[k]] = 1;
     unconvertedKept = negatives.length;
   } else {
-    const draw = partialShuffler(negatives, rng.fork('balance'));
+    sortByRank(negatives, table, journeys, rankStarts(settings.seed, 'balance'));
     const wanted = settings.balance === 'journeys' ? Math.min(convertedEligible, negatives.length) : negatives.length;
     for (let k = 0; k < wanted; k++) {
       // By events: stop at the first journey that brings the negatives' events up to the positives'.
       if (settings.balance === 'events' && unconvertedEvents >= convertedEvents) break;
-      const j = draw(k);
+      const j = negatives[k];
       keepJourney[j] = 1;
       unconvertedKept++;
       unconvertedEvents += length[j];
@@ -236,7 +225,7 @@ export function prepareJourneys(
     if (label[j]) convertedPreparedEvents += eventOffsets[j + 1] - eventOffsets[j];
   }
 
-  const split = assignSplit(journeyCount, settings, rng.fork('split'));
+  const split = assignSplit(table, journeys, journeyOf, journeyCount, settings);
   report('events', 1, 1);
 
   const journeyArrays: PreparedJourneys = {
@@ -373,28 +362,48 @@ function fillEvents(table: EventTable, eventRow: Uint32Array, rowJourney: Int32A
 }
 
 /**
- * Split by journey: test first, then validation out of the rest. Selection
- * sampling (Knuth's algorithm S) picks exactly that many journeys, every subset
- * equally likely, in one sequential pass: a shuffle's random swaps over millions
- * of journeys cost more in cache misses than everything else here.
+ * Sorts journey indexes by their rank key; equal keys by user id, then
+ * conversion id (-1 for a user's unconverted journey). Logs read from Criteo's
+ * format carry their user and conversion ids (`userKeys`, `conversionKeys`);
+ * elsewhere the dense indexes stand in, just as seeded but not what a
+ * warehouse would hash.
  */
-function assignSplit(count: number, settings: PrepareSettings, rng: Rng): Uint8Array {
+function sortByRank(journeyIndexes: Uint32Array, table: EventTable, journeys: JourneyIndex, starts: [number, number]): void {
+  const n = journeyIndexes.length;
+  const rank = new Float64Array(n);
+  const user = new Float64Array(n);
+  const conversion = new Float64Array(n);
+  const position = new Uint32Array(n);
+  const { userKeys, conversionKeys } = table;
+  for (let i = 0; i < n; i++) {
+    const j = journeyIndexes[i];
+    const u = journeys.user[j];
+    const c = journeys.conversionId[j];
+    user[i] = userKeys ? userKeys[u] : u;
+    conversion[i] = c < 0 ? -1 : conversionKeys ? conversionKeys[c] : c;
+    rank[i] = rankKey(starts, user[i], conversion[i]);
+    position[i] = i;
+  }
+  position.sort((a, b) => rank[a] - rank[b] || user[a] - user[b] || conversion[a] - conversion[b]);
+  const original = journeyIndexes.slice();
+  for (let i = 0; i < n; i++) journeyIndexes[i] = original[position[i]];
+}
+
+/**
+ * Split by journey: the journeys with the lowest rank keys are the test set
+ * (its share of them, rounded), the next ones the validation set (its share
+ * of the rest), the others train. Exact counts, every subset equally likely.
+ */
+function assignSplit(table: EventTable, journeys: JourneyIndex, journeyOf: Int32Array, count: number, settings: PrepareSettings): Uint8Array {
   const split = new Uint8Array(count);
   const testCount = Math.round(count * settings.testShare);
   const validationCount = Math.round((count - testCount) * settings.validationShare);
-  let testLeft = testCount;
-  let validationLeft = validationCount;
-  for (let j = 0; j < count; j++) {
-    const remaining = count - j;
-    if (rng.next() * remaining < testLeft) {
-      split[j] = Split.Test;
-      testLeft--;
-    } else if (rng.next() * (remaining - testLeft) < validationLeft) {
-      split[j] = Split.Validation;
-      validationLeft--;
-    } else {
-      split[j] = Split.Train;
-    }
+  const source = new Uint32Array(count);
+  for (let j = 0; j < journeyOf.length; j++) if (journeyOf[j] >= 0) source[journeyOf[j]] = j;
+  sortByRank(source, table, journeys, rankStarts(settings.seed, 'split'));
+  for (let k = 0; k < count; k++) {
+    const pj = journeyOf[source[k]];
+    split[pj] = k < testCount ? Split.Test : k < testCount + validationCount ? Split.Validation : Split.Train;
   }
   return split;
 }

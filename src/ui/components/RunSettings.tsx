@@ -10,6 +10,7 @@ import {
   type RunSettings as Settings,
 } from '../../core/settings';
 import type { JobResult } from '../../shared/protocol';
+import { SqlExport } from './SqlExport';
 
 interface Props {
   value: Settings;
@@ -236,6 +237,7 @@ export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: P
           <option value="model">the model&apos;s score for the user (experts)</option>
         </select>,
       )}
+      <SqlExport settings={value.prepare} />
     </fieldset>
   );
 }
