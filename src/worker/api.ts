@@ -136,7 +136,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
         );
         if (!result.ok) return result;
         last = result.value;
-        return { ok: true, value: resultsOf(last, settings, truth) };
+        return { ok: true, value: resultsOf(last, settings, truth, table) };
       });
     },
 
