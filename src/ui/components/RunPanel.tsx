@@ -46,6 +46,8 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
       </div>
       {status.state === 'failed' && status.error.name !== 'AbortError' && <ErrorView error={status.error} />}
       {showProgress && (
+        <details className="fold" data-testid="run-details" open={runningNow || undefined}>
+          <summary>Steps, timings and training curves</summary>
         <div className="run-progress">
           <div className="step-row step-row--total" data-testid="progress" data-share={share.toFixed(4)}>
             <span className="step-label">Whole run</span>
@@ -64,8 +66,9 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
             );
           })}
         </div>
+        {losses.length > 0 && <LossChart losses={losses} />}
+        </details>
       )}
-      {losses.length > 0 && <LossChart losses={losses} />}
     </section>
   );
 }
