@@ -16,6 +16,8 @@ export interface DataSummary {
   journeyLengthHistogram: { length: number; journeys: number; orLonger?: boolean }[];
   /** Events per campaign, most first. */
   eventsPerCampaign: { campaign: string; events: number }[];
+  /** Whether the log has a cost column: the app then recommends a budget in money. Absent from older summaries. */
+  hasCost?: boolean;
   skippedRows: number;
   skippedExamples: { line: number; reason: string }[];
   format: 'criteo' | 'delimited';

@@ -60,6 +60,7 @@ export function summarize(table: EventTable, journeys: JourneyIndex = groupJourn
         : { length: i + 1, journeys: count },
     ),
     eventsPerCampaign,
+    hasCost: table.hasCost,
     skippedRows: table.skipped.count,
     skippedExamples: table.skipped.examples.map(({ line, reason }) => ({ line, reason })),
     format: table.source.format,

@@ -124,7 +124,7 @@ export function App() {
               losses={losses}
               backend={backend}
               canRun={!busy}
-              onRun={() => void run.start()}
+              onRun={() => void run.start({ hasCost: log.summary.hasCost === true })}
               onCancel={run.cancel}
             />
           </>

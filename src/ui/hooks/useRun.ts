@@ -16,7 +16,8 @@ export interface RunHandle {
   /** For the session hook, which opens saved results into the same state. */
   dispatch: Dispatch<RunAction>;
   setSettings: (settings: RunSettings) => void;
-  start: () => Promise<void>;
+  /** `hasCost`: the loaded log has a cost column, so the run's budget is in money; otherwise in impressions. */
+  start: (options?: { hasCost?: boolean }) => Promise<void>;
   cancel: () => void;
   /** A new log is coming: stop the run and clear its results. */
   reset: () => void;
@@ -34,13 +35,15 @@ export function useRun(): RunHandle {
 
   useEffect(() => () => abort.current?.abort(), []);
 
-  const start = async () => {
+  const start = async (options: { hasCost?: boolean } = {}) => {
     abort.current?.abort();
+    const unit = options.hasCost ? 'money' : 'impressions';
+    const settings = { ...state.settings, simulate: { ...state.settings.simulate, unit } } satisfies RunSettings;
     const controller = new AbortController();
     abort.current = controller;
     const runId = ++runs.current;
     dispatch({ type: 'start', runId });
-    const result = await bridge.run(state.settings, {
+    const result = await bridge.run(settings, {
       signal: controller.signal,
       onProgress: (progress) => dispatch({ type: 'progress', runId, progress }),
       onLoss: (model, record) => dispatch({ type: 'loss', runId, model, record }),
