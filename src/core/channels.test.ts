@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignName, channelOf, hasChannels, labelsFromColumn, parseChannelFile, sumByChannel, UNGROUPED } from './channels';
+import { campaignName, channelOf, groupingColumns, hasChannels, labelsFromColumn, labelsFromTable, parseChannelFile, sumByChannel, UNGROUPED } from './channels';
 
 const IDS = ['101', '102', '103'];
 
@@ -70,5 +70,39 @@ describe('names and channel sums', () => {
       { '1': { name: 'One', channel: 'z' } },
     );
     expect(l).toEqual({ '1': { name: 'One', channel: 'b' }, '2': { name: '2', channel: 'c' } });
+  });
+});
+
+describe('channels from a column of the log', () => {
+  it("reads an own log's mapped channel column into each campaign's most common channel", async () => {
+    const { ingest } = await import('./ingest');
+    const { fileOf } = await import('./ingest/test-files');
+    const text = 'user,time,campaign,channel,converted\nu1,1,spring,search,0\nu1,2,spring,search,1\nu2,3,spring,social,0\nu2,4,mail,email,0\n';
+    const result = await ingest(fileOf(text, 'own.csv'), {
+      mapping: { user: 'user', timestamp: 'time', timestampUnit: 'seconds', campaign: 'campaign', conversion: 'converted', channel: 'channel' },
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.table.campaignChannels).toEqual({ column: 'channel', values: ['search', 'email'] });
+    // Read to group, never a feature.
+    expect(result.table.categoryNames).toEqual([]);
+    expect(groupingColumns(result.table)).toEqual(['channel']);
+    expect(labelsFromTable(result.table, 'channel', { spring: { name: 'Spring sale', channel: 'x' } })).toEqual({
+      ok: true,
+      labels: { spring: { name: 'Spring sale', channel: 'search' }, mail: { name: 'mail', channel: 'email' } },
+    });
+  });
+
+  it("groups by a category column (Criteo's cat1..cat9): the value on most of a campaign's rows", () => {
+    const table = {
+      rowCount: 5,
+      campaign: Uint32Array.from([0, 0, 0, 1, 1]),
+      campaignIds: ['10', '20'],
+      categoryNames: ['cat1', 'cat2'],
+      categories: [Uint32Array.from([0, 1, 1, 2, 2]), Uint32Array.from([0, 0, 0, 0, 0])],
+      categoryIds: [['a', 'b', 'c'], ['z']],
+    };
+    expect(groupingColumns(table)).toEqual(['cat1', 'cat2']);
+    expect(labelsFromTable(table, 'cat1')).toEqual({ ok: true, labels: { '10': { name: '10', channel: 'b' }, '20': { name: '20', channel: 'c' } } });
+    expect(labelsFromTable(table, 'cat9')).toEqual({ ok: false, reason: 'The log has no column "cat9" to group campaigns by.' });
   });
 });

@@ -6,6 +6,7 @@
  * file is good.
  */
 import Papa from 'papaparse';
+import type { EventTable } from './table';
 
 export interface CampaignLabel {
   name: string;
@@ -114,4 +115,38 @@ export function labelsFromColumn(pairs: readonly (readonly [string, string, numb
   const labels: CampaignLabels = {};
   for (const [id, { channel }] of best) labels[id] = { name: campaignName(names, id), channel };
   return labels;
+}
+
+/** Columns of a loaded log that can group its campaigns: an own log's channel column first, then the category columns (Criteo's cat1..cat9). */
+export function groupingColumns(table: Pick<EventTable, 'campaignChannels' | 'categoryNames'>): string[] {
+  return [...(table.campaignChannels ? [table.campaignChannels.column] : []), ...table.categoryNames];
+}
+
+export type ColumnLabelsResult = { ok: true; labels: CampaignLabels } | { ok: false; reason: string };
+
+/**
+ * Labels that put each campaign of the log in the channel a column gives it
+ * (its value on most of the campaign's rows), keeping names already given.
+ */
+export function labelsFromTable(
+  table: Pick<EventTable, 'campaignChannels' | 'categoryNames' | 'categories' | 'categoryIds' | 'campaign' | 'campaignIds' | 'rowCount'>,
+  column: string,
+  names?: CampaignLabels | null,
+): ColumnLabelsResult {
+  if (table.campaignChannels && table.campaignChannels.column === column) {
+    const values = table.campaignChannels.values;
+    return { ok: true, labels: labelsFromColumn(table.campaignIds.map((id, c) => [id, values[c], 1] as const), names) };
+  }
+  const k = table.categoryNames.indexOf(column);
+  if (k < 0) return { ok: false, reason: `The log has no column "${column}" to group campaigns by.` };
+  const counts = new Map<number, Map<number, number>>();
+  const values = table.categories[k];
+  for (let r = 0; r < table.rowCount; r++) {
+    let byValue = counts.get(table.campaign[r]);
+    if (!byValue) counts.set(table.campaign[r], (byValue = new Map()));
+    byValue.set(values[r], (byValue.get(values[r]) ?? 0) + 1);
+  }
+  const pairs: [string, string, number][] = [];
+  for (const [c, byValue] of counts) for (const [v, rows] of byValue) pairs.push([table.campaignIds[c], table.categoryIds[k][v], rows]);
+  return { ok: true, labels: labelsFromColumn(pairs, names) };
 }

@@ -96,6 +96,8 @@ export function App() {
               source={labels.source}
               message={labels.message}
               disabled={busy}
+              columns={log.summary.groupingColumns ?? []}
+              onColumn={(column) => void labels.groupBy(column)}
               onFile={(file) => void labels.open(file, log.summary.eventsPerCampaign.map((c) => c.campaign))}
               onClear={labels.clear}
             />

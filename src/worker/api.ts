@@ -8,6 +8,7 @@
  * grouping or training again. The backend fall-back is in ./fallback.ts, the
  * test hooks in ./test-hooks.ts, the lifeline in ./lifeline.ts.
  */
+import { labelsFromTable, type CampaignLabels } from '../core/channels';
 import type { ColumnMapping, InputFile } from '../core/ingest/types';
 import { budgetMethods } from '../core/methods';
 import type { RunOutput } from '../core/run';
@@ -156,6 +157,13 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       const result = recommendAllocation(last.prepared, last.weights, options);
       if (!result.ok) return { ok: false, error: { name: 'RecommendationError', message: result.error } };
       return { ok: true, value: result.recommendation };
+    },
+
+    /** Campaigns grouped by a column of the loaded log (issue 14): each campaign's channel is its most common value there. */
+    async channelLabels(_jobId: number, column: string, names?: CampaignLabels | null): Promise<JobResult<CampaignLabels>> {
+      if (!loaded) return NOT_LOADED;
+      const result = labelsFromTable(loaded.table, column, names);
+      return result.ok ? { ok: true, value: result.labels } : { ok: false, error: { name: 'ChannelError', message: result.reason } };
     },
 
     /** Deletes every model kept in this browser; the value is how many were deleted. */

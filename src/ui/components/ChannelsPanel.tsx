@@ -5,12 +5,15 @@ interface Props {
   source: string | null;
   message: string | null;
   disabled: boolean;
+  /** Columns of the log that can group campaigns (an own log's channel column, Criteo's cat1..cat9). */
+  columns: readonly string[];
+  onColumn: (column: string) => void;
   onFile: (file: File) => void;
   onClear: () => void;
 }
 
 /** Names campaigns and groups them into channels from a small CSV the user opens (issue 14). */
-export function ChannelsPanel({ labels, source, message, disabled, onFile, onClear }: Props) {
+export function ChannelsPanel({ labels, source, message, disabled, columns, onColumn, onFile, onClear }: Props) {
   const named = labels ? Object.keys(labels).length : 0;
   const channels = labels ? new Set(Object.values(labels).map((l) => l.channel).filter((c) => c !== '')).size : 0;
   return (
@@ -36,6 +39,26 @@ export function ChannelsPanel({ labels, source, message, disabled, onFile, onCle
             }}
           />
         </label>
+        {columns.length > 0 && (
+          <label>
+            or group by a column of the log{' '}
+            <select
+              data-testid="channel-column"
+              value=""
+              disabled={disabled}
+              onChange={(e) => {
+                if (e.target.value) onColumn(e.target.value);
+              }}
+            >
+              <option value="">choose…</option>
+              {columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {labels && (
           <button type="button" className="button button--secondary" data-testid="channel-clear" onClick={onClear}>
             Forget names

@@ -6,6 +6,7 @@
  */
 import { useCallback, useState } from 'react';
 import { parseChannelFile, type CampaignLabels } from '../../core/channels';
+import { bridge } from '../bridge';
 import type { Level } from '../answer';
 
 export interface LabelsHandle {
@@ -17,6 +18,8 @@ export interface LabelsHandle {
   level: Level;
   setLevel: (level: Level) => void;
   open: (file: File, campaignIds: readonly string[]) => Promise<void>;
+  /** Channels from a column of the loaded log (names from a channel file are kept). */
+  groupBy: (column: string) => Promise<void>;
   clear: () => void;
 }
 
@@ -31,8 +34,16 @@ export function useLabels(): LabelsHandle {
     const parsed = parseChannelFile(await file.text(), campaignIds);
     setState((s) => (parsed.ok ? { ...s, labels: parsed.labels, source: file.name, message: null } : { ...s, message: parsed.reason }));
   }, []);
+  const groupBy = useCallback(
+    async (column: string) => {
+      const result = await bridge.channelLabels(column, state.labels);
+      setState((s) => (result.ok ? { ...s, labels: result.value, source: `column ${column}`, message: null } : { ...s, message: result.error.message }));
+    },
+    [state.labels],
+  );
   return {
     ...state,
+    groupBy,
     setLevel: useCallback((level: Level) => setState((s) => ({ ...s, level })), []),
     open,
     clear: useCallback(() => setState({ labels: null, source: null, message: null, level: 'campaign' }), []),
