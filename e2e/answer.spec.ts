@@ -92,6 +92,7 @@ test("after a run the answer comes first, and its numbers are the CLI's recommen
   // The answer sits above the evidence and the settings, which are folded now.
   const answer = page.getByTestId('answer');
   await expect(answer).toBeVisible();
+  await testInfo.attach('answer', { body: await answer.screenshot(), contentType: 'image/png' });
   const above = async (a: string, b: string) => {
     const [ya, yb] = [await page.getByTestId(a).boundingBox(), await page.getByTestId(b).boundingBox()];
     return ya!.y < yb!.y;
@@ -263,6 +264,21 @@ test('the report opens with the network off and holds the numbers the page showe
   expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
   await expectAccessible(offline, 'report');
   await context.close();
+});
+
+test("a column of the log can group the campaigns instead, keeping the file's names", async () => {
+  const before = new Map<string, number>();
+  await page.getByTestId('level-campaign').check();
+  for (const [id, row] of await moneyOnPage()) before.set(id, row.spend);
+  await page.getByTestId('channel-column').selectOption('cat1');
+  await expect(page.getByTestId('channel-status')).toContainText('column cat1');
+  await expect(page.getByTestId('money').locator('tbody tr th').first()).toHaveText(/^Campaign [A-Z]$/);
+  await page.getByTestId('level-channel').check();
+  const byChannel = await moneyOnPage();
+  expect(Number(await page.getByTestId('channel-status').getAttribute('data-channels'))).toBe(byChannel.size);
+  // Every campaign sits in exactly one channel, and each channel's spend is its campaigns' sum.
+  expect([...byChannel.values()].flatMap((r) => r.members).sort()).toEqual([...before.keys()].sort());
+  for (const [channel, row] of byChannel) expect(row.spend, channel).toBeCloseTo(row.members.reduce((s, id) => s + before.get(id)!, 0), 9);
 });
 
 test('after a run: the answer and the evidence pass an axe check', async () => {
