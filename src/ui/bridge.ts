@@ -160,6 +160,11 @@ export class AttributionBridge {
     return this.#run(options, (api, jobId) => api.resweep(jobId, simulate));
   }
 
+  /** What-if: the expected conversions of one allocation on the recommendation's held-out journeys. */
+  judgeAllocation(allocation: Record<string, number>, options: JobOptions = {}): Promise<JobResult<{ expected: number; total: number }>> {
+    return this.#run(options, (api, jobId) => api.judgeAllocation(jobId, allocation));
+  }
+
   /** Campaign names kept, channels from a column of the loaded log. */
   channelLabels(column: string, names: CampaignLabels | null, options: JobOptions = {}): Promise<JobResult<CampaignLabels>> {
     return this.#run(options, (api, jobId) => api.channelLabels(jobId, column, names));

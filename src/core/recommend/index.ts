@@ -123,6 +123,42 @@ function volumeShare(prepared: PreparedData, journeys: Uint32Array, unit: Simula
   return all > 0 ? part / all : 0;
 }
 
+/** The scored journeys cut into the fit half and the held-out half, as the recommendation cuts them. */
+export function judgedHalves(
+  prepared: PreparedData,
+  maxJourneys: number,
+  seed: number,
+  journeys: 'test' | 'all' = 'test',
+): { ok: true; fit: Uint32Array; test: Uint32Array } | { ok: false; error: string } {
+  const sample = sampleForCounterfactual(prepared, maxJourneys, seed, journeys);
+  const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
+  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
+  const [fit, test] = halves(scoredJourneys, seed);
+  return { ok: true, fit, test };
+}
+
+/**
+ * What-if (issue 14): the judge of the recommendation's held-out half, for
+ * one allocation at a time. An allocation of `budget` split as the defended
+ * recommendation splits it judges to that recommendation's expected
+ * conversions; amounts that add up to more or less than `budget` spend more
+ * or less.
+ */
+export function heldOutJudge(
+  input: Pick<RecommendInput, 'prepared' | 'scorer' | 'unit' | 'maxJourneys' | 'journeys' | 'seed' | 'reweight'> & { budget: number },
+): { ok: true; judge: AllocationJudge } | { ok: false; error: string } {
+  const cut = judgedHalves(input.prepared, input.maxJourneys, input.seed, input.journeys);
+  if (!cut.ok) return cut;
+  return {
+    ok: true,
+    judge: new AllocationJudge(input.prepared, input.scorer, cut.test, {
+      budget: input.budget * volumeShare(input.prepared, cut.test, input.unit),
+      unit: input.unit,
+      reweight: input.reweight ?? true,
+    }),
+  };
+}
+
 export async function defendedRecommendation(input: RecommendInput): Promise<RecommendResult> {
   const { prepared, unit } = input;
   const ids = prepared.campaignIds;
@@ -133,10 +169,9 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const bounds = shareBounds(ids, today, budget, input.limits);
   if (!bounds.ok) return bounds;
 
-  const sample = sampleForCounterfactual(prepared, input.maxJourneys, input.seed, input.journeys ?? 'test');
-  const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
-  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
-  const [fitJourneys, testJourneys] = halves(scoredJourneys, input.seed);
+  const cut = judgedHalves(prepared, input.maxJourneys, input.seed, input.journeys);
+  if (!cut.ok) return cut;
+  const { fit: fitJourneys, test: testJourneys } = cut;
   const judgeOn = (journeys: Uint32Array) =>
     new AllocationJudge(prepared, input.scorer, journeys, {
       budget: budget * volumeShare(prepared, journeys, unit),

@@ -24,6 +24,8 @@ export interface RunHandle {
   /** The pitch sweep again for another budget or unit; nothing retrains. */
   resweep: (budget: number | undefined, unit: Sweep['unit']) => Promise<void>;
   recommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
+  /** What-if: one allocation judged like the recommendation's candidates. */
+  judgeAllocation: (allocation: Record<string, number>) => Promise<JobResult<{ expected: number; total: number }>>;
   forgetKeptModels: () => Promise<JobResult<number>>;
   dismissError: () => void;
 }
@@ -74,6 +76,7 @@ export function useRun(): RunHandle {
     reset,
     resweep,
     recommend: useCallback((options: RecommendationOptions) => bridge.recommend(options), []),
+    judgeAllocation: useCallback((allocation: Record<string, number>) => bridge.judgeAllocation(allocation), []),
     forgetKeptModels: useCallback(() => bridge.forgetKeptModels(), []),
     dismissError: useCallback(() => dispatch({ type: 'dismiss-error' }), []),
   };
