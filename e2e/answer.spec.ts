@@ -170,6 +170,37 @@ test("spend per campaign is the cost column's sum, and the money table adds up",
   await expect(page.getByTestId('roas-note')).toContainText('No ROAS');
 });
 
+test('what-if: the recommended allocation judges to the answer, and an edit is judged again within a second or two', async () => {
+  const rec = page.getByTestId('answer-recommendation');
+  const expected = Number(await rec.getAttribute('data-expected'));
+  await page.getByTestId('whatif').locator(':scope > summary').click();
+  const result = page.getByTestId('whatif-result');
+  await expect(result).toHaveAttribute('data-expected', /\d/);
+  expect(Math.abs(Number(await result.getAttribute('data-expected')) - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, expected));
+
+  // Take the largest increase back to today's amount: fewer expected conversions, judged quickly.
+  let id = '';
+  let [today, recommended] = [0, 0];
+  for (const tr of await page.getByTestId('answer-allocation').locator('tbody tr').all()) {
+    const [t, r] = [Number(await tr.getAttribute('data-today')), Number(await tr.getAttribute('data-recommended'))];
+    if (Math.abs(r - t) > Math.abs(recommended - today)) [id, today, recommended] = [(await tr.getAttribute('data-key'))!, t, r];
+  }
+  expect(Math.abs(recommended - today)).toBeGreaterThan(0.01);
+  const first = page.locator(`[data-testid="whatif-input"][data-campaign="${id}"]`);
+  const began = Date.now();
+  await first.fill(today.toFixed(2));
+  await expect(result).not.toHaveAttribute('data-expected', String(await result.getAttribute('data-expected')), { timeout: 5_000 });
+  const ms = Date.now() - began;
+  console.log(`what-if judged in ${ms} ms`);
+  expect(ms).toBeLessThan(2_000);
+  const total = Number(await result.getAttribute('data-total'));
+  const budget = Number(await rec.getAttribute('data-budget'));
+  expect(total).toBeCloseTo(budget - recommended + Number(today.toFixed(2)), 6);
+
+  await page.getByTestId('whatif-reset').click();
+  await expect(result).toHaveAttribute('data-expected', String(expected));
+});
+
 test('a channel file names campaigns and groups them; channel totals are the sums of their campaigns', async ({}, testInfo) => {
   const before = await moneyOnPage();
   const ids = [...before.keys()];

@@ -54,7 +54,15 @@ export function App() {
       </header>
       <main className="app__main">
         {results && (
-          <AnswerView results={results.value} labels={labels.labels} level={labels.level} onLevel={labels.setLevel} onReport={downloadReport} />
+          <AnswerView
+            key={results.fromSession ? 'session' : 'run'}
+            results={results.value}
+            labels={labels.labels}
+            level={labels.level}
+            onLevel={labels.setLevel}
+            onReport={downloadReport}
+            onJudge={results.fromSession ? undefined : run.judgeAllocation}
+          />
         )}
         {results && (
           <ResultsView

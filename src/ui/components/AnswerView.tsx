@@ -2,6 +2,7 @@ import { hasChannels, type CampaignLabels } from '../../core/channels';
 import type { RunResults } from '../../shared/protocol';
 import { allocationRows, formatAmount, formatSigned, largestMoves, moneyRows, type AllocationRow, type Level } from '../answer';
 import { formatCount } from '../format';
+import { WhatIfView, type JudgeAllocation } from './WhatIfView';
 
 interface Props {
   results: RunResults;
@@ -9,6 +10,8 @@ interface Props {
   level: Level;
   onLevel: (level: Level) => void;
   onReport: () => void;
+  /** Absent for results opened from a saved session: nothing in the worker to judge with. */
+  onJudge?: JudgeAllocation;
 }
 
 const unitWord = (unit: 'money' | 'impressions') => (unit === 'money' ? 'spend' : 'impressions');
@@ -52,7 +55,7 @@ function LevelChoice({ level, onLevel, channels }: { level: Level; onLevel: (lev
  * expected to bring against today's delivery with its 90% interval, and what
  * it rests on; money per campaign or channel below it.
  */
-export function AnswerView({ results, labels, level: wanted, onLevel, onReport }: Props) {
+export function AnswerView({ results, labels, level: wanted, onLevel, onReport, onJudge }: Props) {
   const channels = hasChannels(labels);
   const level: Level = channels ? wanted : 'campaign';
   const rec = results.recommendation;
@@ -67,6 +70,7 @@ export function AnswerView({ results, labels, level: wanted, onLevel, onReport }
         </button>
       </div>
       {rec ? <Recommended results={results} labels={labels} level={level} /> : <NoRecommendation results={results} />}
+      {rec && onJudge && <WhatIfView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} onJudge={onJudge} />}
       <MoneyTable rows={money} level={level} results={results} />
     </section>
   );
