@@ -187,9 +187,10 @@ test('what-if: the recommended allocation judges to the answer, and an edit is j
   }
   expect(Math.abs(recommended - today)).toBeGreaterThan(0.01);
   const first = page.locator(`[data-testid="whatif-input"][data-campaign="${id}"]`);
+  const before = (await result.getAttribute('data-expected'))!;
   const began = Date.now();
   await first.fill(today.toFixed(2));
-  await expect(result).not.toHaveAttribute('data-expected', String(await result.getAttribute('data-expected')), { timeout: 5_000 });
+  await expect(result).not.toHaveAttribute('data-expected', before, { timeout: 5_000 });
   const ms = Date.now() - began;
   console.log(`what-if judged in ${ms} ms`);
   expect(ms).toBeLessThan(2_000);
@@ -295,6 +296,18 @@ test('the report opens with the network off and holds the numbers the page showe
   expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
   await expectAccessible(offline, 'report');
   await context.close();
+});
+
+test('printed (Save as PDF), the page is the answer alone: no controls, no settings, no evidence', async () => {
+  await page.emulateMedia({ media: 'print' });
+  try {
+    await expect(page.getByTestId('answer-headline')).toBeVisible();
+    await expect(page.getByTestId('money')).toBeVisible();
+    for (const hidden of ['drop-zone', 'settings-fold', 'results', 'export-report', 'run']) await expect(page.getByTestId(hidden)).toBeHidden();
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+  }
+  await expect(page.getByTestId('results')).toBeVisible();
 });
 
 test("a column of the log can group the campaigns instead, keeping the file's names", async () => {
