@@ -32,6 +32,20 @@ export function App() {
   const [settingsOpen, setSettingsOpen] = useState<boolean | null>(null);
   const showSettings = settingsOpen ?? !results;
 
+  // Names and channels sit under the answer once there is one, beside the data summary before.
+  const channels = log && !mapping && (
+    <ChannelsPanel
+      labels={labels.labels}
+      source={labels.source}
+      message={labels.message}
+      disabled={busy}
+      columns={log.summary.groupingColumns ?? []}
+      onColumn={(column) => void labels.groupBy(column)}
+      onFile={(file) => void labels.open(file, log.summary.eventsPerCampaign.map((c) => c.campaign))}
+      onClear={labels.clear}
+    />
+  );
+
   function downloadReport() {
     if (!results) return;
     const html = reportHtml({
@@ -64,6 +78,7 @@ export function App() {
             onJudge={results.fromSession ? undefined : run.judgeAllocation}
           />
         )}
+        {results && channels}
         {results && (
           <ResultsView
             key={results.fromSession ? 'session' : 'run'}
@@ -99,16 +114,7 @@ export function App() {
         )}
         {log && !mapping && (
           <>
-            <ChannelsPanel
-              labels={labels.labels}
-              source={labels.source}
-              message={labels.message}
-              disabled={busy}
-              columns={log.summary.groupingColumns ?? []}
-              onColumn={(column) => void labels.groupBy(column)}
-              onFile={(file) => void labels.open(file, log.summary.eventsPerCampaign.map((c) => c.campaign))}
-              onClear={labels.clear}
-            />
+            {!results && channels}
             <SummaryView log={log} labels={labels.labels} />
             <details
               className="fold"
