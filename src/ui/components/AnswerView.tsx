@@ -115,7 +115,8 @@ function Recommended({ results, labels, level }: { results: RunResults; labels: 
             {rec.pitch !== undefined ? ` at pitch ${rec.pitch}` : ''} splits it.
           </strong>
         )}{' '}
-        Budget {formatAmount(rec.budget, unit)} {unit === 'money' ? '(the cost column’s units)' : 'impressions'}, the same as today&apos;s delivery.
+        Budget {formatAmount(rec.budget, unit)} {unit === 'money' ? 'in the cost column’s units' : 'impressions'}: the replay&apos;s budget (10% of the prepared{' '}
+        {unit === 'money' ? 'cost' : 'impressions'} unless set), with today&apos;s split scaled to the same budget.
       </p>
       <p className="answer__expected" data-testid="answer-expected">
         Expected conversions on {formatCount(rec.journeys.test)} held-out journeys: <strong>{rec.expected.recommended.toFixed(1)}</strong> with this split against{' '}
