@@ -78,6 +78,13 @@ export async function configureSmallRun(page: Page): Promise<void> {
   await page.getByTestId('setting-epochs').fill('1');
 }
 
+/** Opens a folded section (a `<details>` with this test id) if it is closed: settings after a run, the run's steps and curves. */
+export async function openFold(page: Page, testId: string): Promise<void> {
+  const fold = page.getByTestId(testId);
+  if ((await fold.getAttribute('open')) === null) await fold.locator(':scope > summary').click();
+  await expect(fold).toHaveAttribute('open', '');
+}
+
 export const test = base.extend<{ app: AppPage }>({
   app: async ({ page }, use) => {
     const app = new AppPage(page);

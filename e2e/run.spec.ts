@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
-import { AppPage, expect, test } from './fixtures';
+import { AppPage, expect, openFold, test } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -64,6 +64,8 @@ test('a run trains every model, with per-step progress, live losses and the back
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 200_000 });
   firstRunSeconds = (Date.now() - began) / 1000;
+  // Per-step progress is technical detail: folded once the run is over (issue 14).
+  await openFold(page, 'run-details');
   await attachScreenshot(testInfo, 'run progress', page.getByTestId('progress'));
   // A fresh page has nothing kept yet: this run trained every model.
   await expect(page.getByTestId('run-notes')).not.toContainText('reused the model');
@@ -244,6 +246,8 @@ test('a saved session opens again with its results and no raw data', async ({}, 
 });
 
 test('a run can be cancelled while a model trains', async () => {
+  // After a run the settings are folded away under the answer (issue 14).
+  await openFold(page, 'settings-fold');
   await page.getByTestId('setting-epochs-logreg').fill('20');
   await page.getByTestId('run').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');

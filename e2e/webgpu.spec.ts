@@ -21,7 +21,9 @@ test.use({
 });
 
 test('asked for webgpu, the worker trains the regression and the attention model on the software adapter and reports it', async ({ page }) => {
-  test.setTimeout(300_000);
+  // The demo has a cost column, so the run recommends in money (issue 14): the recommendation scores about 60% more
+  // journey variants than in impressions (223 against 140 on the CLI at these settings), slow on the software adapter.
+  test.setTimeout(480_000);
   const workerLogs: string[] = [];
   page.on('worker', (w) => w.on('console', (m) => workerLogs.push(m.text())));
   await page.goto('/');
@@ -32,7 +34,7 @@ test('asked for webgpu, the worker trains the regression and the attention model
   await page.getByTestId('setting-backend').selectOption('webgpu');
   await page.getByTestId('run').click();
 
-  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done', { timeout: 420_000 });
   const backend = page.getByTestId('backend-in-use');
   const text = (await backend.textContent()) ?? '';
   test.info().annotations.push({ type: 'backend', description: text });

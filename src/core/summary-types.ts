@@ -16,6 +16,10 @@ export interface DataSummary {
   journeyLengthHistogram: { length: number; journeys: number; orLonger?: boolean }[];
   /** Events per campaign, most first. */
   eventsPerCampaign: { campaign: string; events: number }[];
+  /** Whether the log has a cost column: the app then recommends a budget in money. Absent from older summaries. */
+  hasCost?: boolean;
+  /** Columns that can group campaigns into channels (an own log's channel column, then the category columns). */
+  groupingColumns?: string[];
   skippedRows: number;
   skippedExamples: { line: number; reason: string }[];
   format: 'criteo' | 'delimited';

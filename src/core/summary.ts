@@ -1,4 +1,5 @@
 /** The data summary shown after a load (panel and `cli summary`). */
+import { groupingColumns } from './channels';
 import { groupJourneys, type JourneyIndex } from './journeys';
 import type { DataSummary } from './summary-types';
 import type { EventTable } from './table';
@@ -60,6 +61,8 @@ export function summarize(table: EventTable, journeys: JourneyIndex = groupJourn
         : { length: i + 1, journeys: count },
     ),
     eventsPerCampaign,
+    hasCost: table.hasCost,
+    groupingColumns: groupingColumns(table),
     skippedRows: table.skipped.count,
     skippedExamples: table.skipped.examples.map(({ line, reason }) => ({ line, reason })),
     format: table.source.format,

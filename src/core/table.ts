@@ -84,6 +84,12 @@ export interface EventTable {
     clickNb: Int16Array;
     cpo: Float32Array;
   };
+  /**
+   * An own log's mapped channel column (issue 14): each campaign's channel,
+   * the value on most of its rows, parallel to `campaignIds`. Groups campaigns
+   * in the results; no model reads it.
+   */
+  campaignChannels?: { column: string; values: string[] };
   /** Names of the categorical columns, e.g. cat1..cat9. */
   categoryNames: string[];
   /** One dense-index column per categorical column, parallel to `categoryNames`. */

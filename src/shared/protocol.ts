@@ -119,6 +119,16 @@ export interface RunResults {
   campaignIds: string[];
   /** Impressions of each prepared campaign, parallel to campaignIds. */
   impressions: number[];
+  /**
+   * Logs with a cost column (issue 14): `spend`, each prepared campaign's cost
+   * summed over every row of the loaded log, parallel to campaignIds; and
+   * `judgedSpend`, its cost on the journeys the attention model's Shapley
+   * values were judged on, counted as they count them (unconverted journeys
+   * 1 / negativeSamplingRate times), present with those values.
+   */
+  money?: { spend: number[]; judgedSpend?: number[] };
+  /** Wall seconds per step that ran; absent in older sessions. */
+  timings?: Partial<Record<string, number>>;
   weights: WeightsByModel;
   metrics: Record<string, ModelScore>;
   sweep: Sweep;

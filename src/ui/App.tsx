@@ -1,3 +1,6 @@
+import { useState } from 'react';
+import { AnswerView } from './components/AnswerView';
+import { ChannelsPanel } from './components/ChannelsPanel';
 import { DropZone } from './components/DropZone';
 import { ErrorView } from './components/ErrorView';
 import { LoadProgress } from './components/LoadProgress';
@@ -6,18 +9,54 @@ import { ResultsView } from './components/ResultsView';
 import { RunPanel } from './components/RunPanel';
 import { RunSettings } from './components/RunSettings';
 import { SummaryView } from './components/SummaryView';
+import { downloadText } from './download';
+import { useLabels } from './hooks/useLabels';
 import { useLoad } from './hooks/useLoad';
 import { useRun } from './hooks/useRun';
 import { useSession } from './hooks/useSession';
+import { reportHtml } from './report';
 
 /** The page: what each hook knows, laid out. Loading, the run and sessions live in ./hooks. */
 export function App() {
   const run = useRun();
-  const load = useLoad(run.reset);
+  const labels = useLabels();
+  const load = useLoad(() => {
+    run.reset();
+    labels.clear();
+  });
   const session = useSession(run, load.log);
   const { settings, status, steps, progress, losses, backend, results, sweeping, actionError } = run.state;
   const { log, mapping } = load;
   const busy = load.status.state === 'running' || status.state === 'running';
+  // Settings are the technical detail once there is an answer: folded then, open before the first run.
+  const [settingsOpen, setSettingsOpen] = useState<boolean | null>(null);
+  const showSettings = settingsOpen ?? !results;
+
+  // Names and channels sit under the answer once there is one, beside the data summary before.
+  const channels = log && !mapping && (
+    <ChannelsPanel
+      labels={labels.labels}
+      source={labels.source}
+      message={labels.message}
+      disabled={busy}
+      columns={log.summary.groupingColumns ?? []}
+      onColumn={(column) => void labels.groupBy(column)}
+      onFile={(file) => void labels.open(file, log.summary.eventsPerCampaign.map((c) => c.campaign))}
+      onClear={labels.clear}
+    />
+  );
+
+  function downloadReport() {
+    if (!results) return;
+    const html = reportHtml({
+      results: results.value,
+      labels: labels.labels,
+      level: labels.level,
+      source: { name: log?.summary.name ?? 'saved session', rows: log?.summary.rows ?? 0 },
+      made: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    });
+    downloadText(html, 'attribution-report.html', 'text/html');
+  }
 
   return (
     <div className="app">
@@ -28,6 +67,29 @@ export function App() {
         </p>
       </header>
       <main className="app__main">
+        {results && (
+          <AnswerView
+            key={results.fromSession ? 'session' : 'run'}
+            results={results.value}
+            labels={labels.labels}
+            level={labels.level}
+            onLevel={labels.setLevel}
+            onReport={downloadReport}
+            onJudge={results.fromSession ? undefined : run.judgeAllocation}
+          />
+        )}
+        {results && channels}
+        {results && (
+          <ResultsView
+            key={results.fromSession ? 'session' : 'run'}
+            results={results.value}
+            labels={labels.labels}
+            fromSession={results.fromSession}
+            sweeping={sweeping}
+            onResweep={(b, u) => void run.resweep(b, u)}
+            onRecommend={run.recommend}
+          />
+        )}
         <DropZone disabled={busy} onFile={load.loadFile} onDemo={load.loadDemo} />
         {load.restartNotice && (
           <section className="panel" role="status" data-testid="worker-restarted">
@@ -52,13 +114,25 @@ export function App() {
         )}
         {log && !mapping && (
           <>
-            <SummaryView log={log} />
-            <RunSettings
-              value={settings}
-              disabled={status.state === 'running'}
-              onChange={run.setSettings}
-              onForgetKeptModels={run.forgetKeptModels}
-            />
+            {!results && channels}
+            <SummaryView log={log} labels={labels.labels} />
+            <details
+              className="fold"
+              data-testid="settings-fold"
+              open={showSettings}
+              onToggle={(e) => {
+                const open = (e.target as HTMLDetailsElement).open;
+                if (open !== showSettings) setSettingsOpen(open);
+              }}
+            >
+              <summary>Settings for the next run</summary>
+              <RunSettings
+                value={settings}
+                disabled={status.state === 'running'}
+                onChange={run.setSettings}
+                onForgetKeptModels={run.forgetKeptModels}
+              />
+            </details>
             <RunPanel
               status={status}
               steps={steps}
@@ -66,22 +140,12 @@ export function App() {
               losses={losses}
               backend={backend}
               canRun={!busy}
-              onRun={() => void run.start()}
+              onRun={() => void run.start({ hasCost: log.summary.hasCost === true })}
               onCancel={run.cancel}
             />
           </>
         )}
         {actionError && <ErrorView error={actionError} onDismiss={run.dismissError} />}
-        {results && (
-          <ResultsView
-            key={results.fromSession ? 'session' : 'run'}
-            results={results.value}
-            fromSession={results.fromSession}
-            sweeping={sweeping}
-            onResweep={(b, u) => void run.resweep(b, u)}
-            onRecommend={run.recommend}
-          />
-        )}
         <section className="panel exports" aria-label="Save and open">
           <button type="button" className="button button--secondary" data-testid="export-weights" disabled={!session.canSave} onClick={session.exportWeights}>
             Export weights (JSON)

@@ -15,6 +15,7 @@
  * only after a crash.
  */
 import { proxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
+import type { CampaignLabels } from '../core/channels';
 import type { Backend } from '../core/settings';
 import type { CrashKind, WorkerMemory } from '../worker/api';
 import type { WorkerApi } from '../worker/attribution.worker';
@@ -157,6 +158,16 @@ export class AttributionBridge {
   /** The pitch sweep again for another budget or unit, on the weights the worker kept. */
   resweep(simulate: SimulateSettings, options: JobOptions = {}): Promise<JobResult<Sweep>> {
     return this.#run(options, (api, jobId) => api.resweep(jobId, simulate));
+  }
+
+  /** What-if: the expected conversions of one allocation on the recommendation's held-out journeys. */
+  judgeAllocation(allocation: Record<string, number>, options: JobOptions = {}): Promise<JobResult<{ expected: number; total: number }>> {
+    return this.#run(options, (api, jobId) => api.judgeAllocation(jobId, allocation));
+  }
+
+  /** Campaign names kept, channels from a column of the loaded log. */
+  channelLabels(column: string, names: CampaignLabels | null, options: JobOptions = {}): Promise<JobResult<CampaignLabels>> {
+    return this.#run(options, (api, jobId) => api.channelLabels(jobId, column, names));
   }
 
   recommend(request: RecommendationOptions, options: JobOptions = {}): Promise<JobResult<Recommendation>> {

@@ -8,10 +8,13 @@
  * grouping or training again. The backend fall-back is in ./fallback.ts, the
  * test hooks in ./test-hooks.ts, the lifeline in ./lifeline.ts.
  */
+import { labelsFromTable, type CampaignLabels } from '../core/channels';
 import type { ColumnMapping, InputFile } from '../core/ingest/types';
-import { budgetMethods } from '../core/methods';
+import { budgetMethods, JUDGE_MODEL } from '../core/methods';
+import { createScorer } from '../core/models/train';
+import { heldOutJudge, type AllocationJudge } from '../core/recommend';
 import type { RunOutput } from '../core/run';
-import type { Backend, RunSettings, SimulateSettings } from '../core/settings';
+import { DEFAULT_COUNTERFACTUAL, type Backend, type RunSettings, type SimulateSettings } from '../core/settings';
 import { recommendAllocation, replayInput, sweepPitches, type Recommendation, type RecommendationOptions, type Sweep } from '../core/simulate';
 import type { SynthTruth } from '../core/synth/types';
 import {
@@ -54,6 +57,9 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
   let loaded: LoadedData | undefined;
   /** The last run: prepared journeys and trained models stay here so sweeps and recommendations skip retraining. */
   let last: RunOutput | undefined;
+  /** The settings of the last run, and the what-if judge built from it on first use (its cache of scored journeys kept between calls). */
+  let lastSettings: RunSettings | undefined;
+  let whatIf: AllocationJudge | undefined;
   let backendStarted = false;
   const jobs = createJobs();
   const lifeline = createLifeline();
@@ -62,6 +68,8 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
   function dropRun(): void {
     for (const m of last?.models ?? []) m.dispose();
     last = undefined;
+    lastSettings = undefined;
+    whatIf = undefined;
   }
 
   function load(jobId: number, file: InputFile, mapping?: ColumnMapping, onProgress?: ProgressListener, truth?: SynthTruth): Promise<JobResult<LoadOutcome>> {
@@ -136,7 +144,8 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
         );
         if (!result.ok) return result;
         last = result.value;
-        return { ok: true, value: resultsOf(last, settings, truth) };
+        lastSettings = settings;
+        return { ok: true, value: resultsOf(last, settings, truth, table) };
       });
     },
 
@@ -156,6 +165,47 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       const result = recommendAllocation(last.prepared, last.weights, options);
       if (!result.ok) return { ok: false, error: { name: 'RecommendationError', message: result.error } };
       return { ok: true, value: result.recommendation };
+    },
+
+    /**
+     * What-if (issue 14): the expected conversions of one allocation (amount
+     * per campaign id, in the recommendation's unit) on the recommendation's
+     * held-out journeys, judged by the attention model as the recommendation
+     * judged its candidates.
+     */
+    async judgeAllocation(jobId: number, allocation: Record<string, number>): Promise<JobResult<{ expected: number; total: number }>> {
+      return jobs.run(jobId, async () => {
+        const rec = last?.recommendation;
+        const model = last?.models.find((m) => m.name === JUDGE_MODEL);
+        if (!last || !lastSettings || !rec || !model) return { ok: false, error: { name: 'StateError', message: 'Run the models with the recommendation first.' } };
+        const ids = last.prepared.campaignIds;
+        const amounts = ids.map((id) => allocation[id] ?? 0);
+        if (amounts.some((a) => !(Number.isFinite(a) && a >= 0))) return { ok: false, error: { name: 'WhatIfError', message: 'Each budget must be a number of 0 or more.' } };
+        if (!whatIf) {
+          const cf = lastSettings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
+          const made = heldOutJudge({
+            prepared: last.prepared,
+            scorer: createScorer(model),
+            unit: rec.unit,
+            budget: rec.budget,
+            maxJourneys: cf.maxJourneys,
+            journeys: cf.journeys,
+            seed: lastSettings.prepare.seed,
+            noAds: cf.noAds,
+          });
+          if (!made.ok) return { ok: false, error: { name: 'WhatIfError', message: made.error } };
+          whatIf = made.judge;
+        }
+        const expected = await whatIf.reset(amounts.map((a) => a / rec.budget));
+        return { ok: true, value: { expected, total: amounts.reduce((s, a) => s + a, 0) } };
+      });
+    },
+
+    /** Campaigns grouped by a column of the loaded log (issue 14): each campaign's channel is its most common value there. */
+    async channelLabels(_jobId: number, column: string, names?: CampaignLabels | null): Promise<JobResult<CampaignLabels>> {
+      if (!loaded) return NOT_LOADED;
+      const result = labelsFromTable(loaded.table, column, names);
+      return result.ok ? { ok: true, value: result.labels } : { ok: false, error: { name: 'ChannelError', message: result.reason } };
     },
 
     /** Deletes every model kept in this browser; the value is how many were deleted. */

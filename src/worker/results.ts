@@ -1,10 +1,49 @@
 /** The plain, small view of a run that crosses to the UI (and makes the saved session); the run itself stays in the worker. */
+import { journeyWeights } from '../core/counterfactual/journey-batch';
+import { sampleForCounterfactual } from '../core/counterfactual/sample';
+import { Split } from '../core/prepared';
 import type { RunOutput } from '../core/run';
-import type { RunSettings } from '../core/settings';
+import { DEFAULT_COUNTERFACTUAL, type RunSettings } from '../core/settings';
 import type { SynthTruth } from '../core/synth/types';
+import type { EventTable } from '../core/table';
 import type { RunResults } from '../shared/protocol';
 
-export function resultsOf(run: RunOutput, settings: RunSettings, truth: SynthTruth | undefined): RunResults {
+/**
+ * Money per prepared campaign (issue 14): its spend over every row of the
+ * loaded log (the cost column's sum), and its spend on the journeys the
+ * attention model's Shapley values were judged on, counted as those values
+ * count them (an unconverted journey 1 / negativeSamplingRate times), so the
+ * two divide into a cost per incremental conversion. Absent without a cost column.
+ */
+export function spendOf(run: RunOutput, settings: RunSettings, table: EventTable | undefined): RunResults['money'] {
+  const { prepared } = run;
+  if (!table?.hasCost) return undefined;
+  const n = prepared.campaignIds.length;
+  const bySource = new Map<number, number>();
+  prepared.campaignSource.forEach((source, c) => bySource.set(source, c));
+  const spend = new Array<number>(n).fill(0);
+  for (let r = 0; r < table.rowCount; r++) {
+    const c = bySource.get(table.campaign[r]);
+    if (c !== undefined) spend[c] += table.cost[r];
+  }
+  let judgedSpend: number[] | undefined;
+  if (run.weights.shapley) {
+    const cf = settings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
+    const sampled = sampleForCounterfactual(prepared, cf.maxJourneys, settings.prepare.seed, cf.journeys ?? 'test');
+    const chosen: number[] = [];
+    for (let j = 0; j < sampled.journeys.count; j++) if (sampled.journeys.split[j] === Split.Test) chosen.push(j);
+    const list = Uint32Array.from(chosen);
+    const weight = journeyWeights(prepared.journeys.label, list, prepared.negativeSamplingRate, true);
+    const weightOf = new Float64Array(prepared.journeys.count);
+    list.forEach((j, i) => (weightOf[j] = weight[i]));
+    judgedSpend = new Array<number>(n).fill(0);
+    const { events } = prepared;
+    for (let e = 0; e < events.count; e++) judgedSpend[events.campaign[e]] += events.cost[e] * weightOf[events.journey[e]];
+  }
+  return { spend, ...(judgedSpend ? { judgedSpend } : {}) };
+}
+
+export function resultsOf(run: RunOutput, settings: RunSettings, truth: SynthTruth | undefined, table?: EventTable): RunResults {
   const { prepared } = run;
   const impressions = new Array<number>(prepared.campaignIds.length).fill(0);
   for (let e = 0; e < prepared.events.count; e++) impressions[prepared.events.campaign[e]]++;
@@ -20,12 +59,15 @@ export function resultsOf(run: RunOutput, settings: RunSettings, truth: SynthTru
       history: m.history,
     };
   }
+  const money = spendOf(run, settings, table);
   return {
     settings,
     backend: run.backend,
     stats: prepared.stats,
     campaignIds: prepared.campaignIds,
     impressions,
+    ...(money ? { money } : {}),
+    timings: run.timings,
     weights: run.weights,
     metrics,
     sweep: run.sweep,

@@ -86,7 +86,8 @@ async function run(command: CliCommand, args: string[]): Promise<{ code: number;
 
 /** The parts of a summary that do not name the file or its format. */
 function numbers(summary: Record<string, unknown>) {
-  const { format: _f, name: _n, notes: _notes, ...rest } = summary;
+  // The columns that can group campaigns are the format's own (Criteo's cat1..cat9), like its name.
+  const { format: _f, name: _n, notes: _notes, groupingColumns: _g, ...rest } = summary;
   return rest;
 }
 

@@ -75,6 +75,8 @@ interface ResolvedMapping {
   eventValue: string;
   cost: number;
   click: number;
+  /** The channel column (issue 14): read only to group campaigns, never a model feature. */
+  channel: number;
   /** Feature columns, then the user attribute columns (the last `userAttributes` of them). */
   categories: number[];
   userAttributes: number;
@@ -122,6 +124,7 @@ export function resolveMapping(mapping: ColumnMapping, names: readonly string[])
     eventValue: (m.conversionEvent?.value ?? '').trim().toLowerCase(),
     cost: at(m.cost),
     click: at(m.click),
+    channel: at(m.channel),
     // User attributes are read as category columns and marked, so preparation holds them per journey.
     categories: [...(m.categories ?? []), ...(m.userAttributes ?? [])].map(at),
     userAttributes: (m.userAttributes ?? []).length,
@@ -159,6 +162,8 @@ export class DelimitedBuilder {
   private readonly conversionIds = new StringDictionary();
   private readonly categories: StringDictionary[];
   goodRows = 0;
+  /** Rows per (campaign, channel value), when a channel column is mapped. */
+  private readonly channelRows = new Map<number, Map<string, number>>();
   /** The first time value is read in the chosen unit and, if that fails, in the others. */
   private unitChecked = false;
 
@@ -219,10 +224,17 @@ export class DelimitedBuilder {
     }
 
     const c = this.columns;
+    const campaignIndex = isConversion ? NONE : this.campaigns.indexOf(campaignText);
+    if (m.channel >= 0 && !isConversion) {
+      let counts = this.channelRows.get(campaignIndex);
+      if (!counts) this.channelRows.set(campaignIndex, (counts = new Map()));
+      const channel = fields[m.channel].trim();
+      counts.set(channel, (counts.get(channel) ?? 0) + 1);
+    }
     const r = c.nextRow();
     (c.current(TIME) as Float64Array)[r] = time;
     (c.current(USER) as Uint32Array)[r] = this.users.indexOf(userText);
-    (c.current(CAMPAIGN) as Uint32Array)[r] = isConversion ? NONE : this.campaigns.indexOf(campaignText);
+    (c.current(CAMPAIGN) as Uint32Array)[r] = campaignIndex;
     (c.current(FLAG) as Uint8Array)[r] = flag;
     (c.current(CONVERSION_ID) as Int32Array)[r] = conversionId;
     (c.current(COST) as Float32Array)[r] = cost;
@@ -232,6 +244,18 @@ export class DelimitedBuilder {
       (c.current(FIRST_CATEGORY + k) as Uint32Array)[r] = this.categories[k].indexOf(fields[m.categories[k]].trim());
     }
     this.goodRows++;
+  }
+
+  /** Each campaign's channel: the value on most of its rows (ties: the first seen). */
+  private campaignChannelValues(): string[] {
+    return this.campaigns.texts.map((_, c) => {
+      let best = '';
+      let most = 0;
+      for (const [channel, rows] of this.channelRows.get(c) ?? []) {
+        if (rows > most) [best, most] = [channel, rows];
+      }
+      return best;
+    });
   }
 
   finish(source: EventTable['source']): EventTable {
@@ -333,6 +357,7 @@ export class DelimitedBuilder {
       cost,
       hasCost: m.cost >= 0,
       timeSinceLastClick: timeSince,
+      ...(m.channel >= 0 ? { campaignChannels: { column: this.names[m.channel], values: this.campaignChannelValues() } } : {}),
       categoryNames: m.categories.map((i) => this.names[i]),
       categories,
       categoryIds: this.categories.map((d) => d.texts),

@@ -47,7 +47,7 @@ export interface ColumnMapping {
    * (the column must exist and play no other role), not yet read.
    */
   value?: string;
-  /** A channel grouping next to the campaign (e.g. campaign = spring_sale, channel = email). Carried and checked, not yet read. */
+  /** A channel grouping next to the campaign (e.g. campaign = spring_sale, channel = email). Read into the table's `campaignChannels` to group campaigns in the results; never a model feature. */
   channel?: string;
   /**
    * Columns that describe the user (segment, country): read as category

@@ -140,6 +140,58 @@ function volumes(prepared: PreparedData, weight: Float64Array, unit: SimulateSet
   return { byCampaign, total };
 }
 
+/** The scored journeys cut into the fit half and the held-out half, as the recommendation cuts them. */
+export function judgedHalves(
+  prepared: PreparedData,
+  maxJourneys: number,
+  seed: number,
+  journeys: 'test' | 'all' = 'test',
+): { ok: true; fit: Uint32Array; test: Uint32Array } | { ok: false; error: string } {
+  const sample = sampleForCounterfactual(prepared, maxJourneys, seed, journeys);
+  const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
+  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
+  const [fit, test] = halves(scoredJourneys, seed);
+  return { ok: true, fit, test };
+}
+
+/**
+ * What-if (issue 14): the judge of the recommendation's held-out half, for
+ * one allocation at a time. An allocation of `budget` split as the defended
+ * recommendation splits it judges to that recommendation's expected
+ * conversions; amounts that add up to more or less than `budget` spend more
+ * or less.
+ */
+export function heldOutJudge(
+  input: Pick<RecommendInput, 'prepared' | 'scorer' | 'unit' | 'maxJourneys' | 'journeys' | 'seed' | 'reweight' | 'noAds'> & { budget: number },
+): { ok: true; judge: AllocationJudge } | { ok: false; error: string } {
+  const cut = judgedHalves(input.prepared, input.maxJourneys, input.seed, input.journeys);
+  if (!cut.ok) return cut;
+  return { ok: true, judge: judgeOfHalf(input, cut.test) };
+}
+
+/**
+ * The judge of one half. The budget is given against the prepared journeys'
+ * volume; the judge prices each impression at what its journey stands for, so
+ * each half gets the same fraction of the log's volume that the budget is of
+ * the prepared volume.
+ */
+function judgeOfHalf(
+  input: Pick<RecommendInput, 'prepared' | 'scorer' | 'unit' | 'reweight' | 'noAds' | 'signal'> & { budget: number },
+  journeys: Uint32Array,
+): AllocationJudge {
+  const { prepared, unit } = input;
+  const reweight = input.reweight ?? true;
+  const preparedVolume = volumes(prepared, standsFor(prepared, false), unit).total;
+  const halfVolume = volumes(prepared, standsFor(prepared, reweight), unit, journeys).total;
+  return new AllocationJudge(prepared, input.scorer, journeys, {
+    budget: preparedVolume > 0 ? (input.budget * halfVolume) / preparedVolume : 0,
+    unit,
+    reweight,
+    signal: input.signal,
+    noAds: input.noAds,
+  });
+}
+
 export async function defendedRecommendation(input: RecommendInput): Promise<RecommendResult> {
   const { prepared, unit } = input;
   const ids = prepared.campaignIds;
@@ -155,22 +207,10 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const bounds = shareBounds(ids, today, budget, input.limits);
   if (!bounds.ok) return bounds;
 
-  const sample = sampleForCounterfactual(prepared, input.maxJourneys, input.seed, input.journeys ?? 'test');
-  const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
-  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
-  const [fitJourneys, testJourneys] = halves(scoredJourneys, input.seed);
-  // The budget is given against the prepared journeys' volume; the judge prices
-  // each impression at what its journey stands for, so each half gets the same
-  // fraction of the log's volume that the budget is of the prepared volume.
-  const preparedVolume = volumes(prepared, new Float64Array(prepared.journeys.count).fill(1), unit).total;
-  const judgeOn = (journeys: Uint32Array) =>
-    new AllocationJudge(prepared, input.scorer, journeys, {
-      budget: preparedVolume > 0 ? (budget * volumes(prepared, weight, unit, journeys).total) / preparedVolume : 0,
-      unit,
-      reweight,
-      signal: input.signal,
-      noAds: input.noAds,
-    });
+  const cut = judgedHalves(prepared, input.maxJourneys, input.seed, input.journeys);
+  if (!cut.ok) return cut;
+  const { fit: fitJourneys, test: testJourneys } = cut;
+  const judgeOn = (journeys: Uint32Array) => judgeOfHalf({ ...input, budget }, journeys);
   const fit = judgeOn(fitJourneys);
   const test = judgeOn(testJourneys);
 

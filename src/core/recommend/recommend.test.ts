@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPrepared, functionScorer, type JourneySpec } from '../counterfactual/test-fixtures';
 import { createRng } from '../random';
 import { currentAllocation, replayInput } from '../simulate';
-import { AllocationJudge, defendedRecommendation, fitToBounds, optimiseAllocation, shareBounds, TODAY, type AllocationLimits } from '.';
+import { AllocationJudge, defendedRecommendation, fitToBounds, heldOutJudge, optimiseAllocation, shareBounds, TODAY, type AllocationLimits } from '.';
 
 const CAMPAIGNS = 6;
 /** Planted effects on the log-odds per campaign: two work, the rest do nothing. */
@@ -127,6 +127,20 @@ describe('defendedRecommendation', () => {
     // Same inputs, same seed: the same advice.
     const again = await defendedRecommendation({ ...base, scorer: planted(), budget: 500 });
     expect(again).toEqual(result);
+  });
+
+  it("judges an allocation on the recommendation's own held-out journeys (what-if): its allocation to its expected conversions, today's to today's", async () => {
+    const result = await defendedRecommendation({ ...base, scorer: planted(), budget: 500 });
+    if (!result.ok) throw new Error(result.error);
+    const r = result.recommendation;
+    const made = heldOutJudge({ ...base, scorer: planted(), budget: 500 });
+    if (!made.ok) throw new Error(made.error);
+    expect(made.judge.journeys.length).toBe(r.journeys.test);
+    const shares = (a: Record<string, number>) => base.prepared.campaignIds.map((id) => a[id] / 500);
+    expect(await made.judge.reset(shares(r.allocation))).toBeCloseTo(r.expected.recommended, 9);
+    expect(await made.judge.reset(shares(r.today))).toBeCloseTo(r.expected.today, 9);
+    // Less budget, fewer expected conversions.
+    expect(await made.judge.reset(shares(r.allocation).map((x) => x / 2))).toBeLessThan(r.expected.recommended);
   });
 
   it('reports its progress and stops when cancelled', async () => {

@@ -1,3 +1,5 @@
+import { campaignName, channelOf, type CampaignLabels } from '../../core/channels';
+import { campaignTitle } from '../answer';
 import { useEffect, useRef, useState } from 'react';
 import { methodLabel } from '../../core/methods';
 import type { DefendedRecommendation } from '../../core/recommend';
@@ -13,6 +15,7 @@ interface Props {
   sweep: Sweep;
   /** The run's recommendation judged on held-out journeys (absent without the attention model, or in an older session). */
   defended?: DefendedRecommendation;
+  labels?: CampaignLabels | null;
   onRecommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
 }
 
@@ -40,7 +43,7 @@ function defendedRows(d: DefendedRecommendation): CampaignRecommendation[] {
  * by more than its interval); any method at any pitch, with limits, is one
  * choice away, replayed by the article's rule and labelled so.
  */
-export function RecommendationView({ sweep, defended: made, onRecommend }: Props) {
+export function RecommendationView({ sweep, defended: made, labels = null, onRecommend }: Props) {
   // Made for the run's budget and unit: after a re-sweep with another budget it no longer applies.
   const defended = made && made.unit === sweep.unit && Math.abs(made.budget - sweep.budget) <= 1e-9 * sweep.budget ? made : undefined;
   const models = sweep.models.filter((m) => m.model !== 'uniform');
@@ -93,9 +96,9 @@ export function RecommendationView({ sweep, defended: made, onRecommend }: Props
 
   function exportCsv() {
     if (!rec) return;
-    const rows = rec.campaigns.map((c) => [c.campaign, Number.isNaN(c.weight) ? '' : c.weight, c.current, c.recommended, c.change, c.share, c.limit ?? '']);
+    const rows = rec.campaigns.map((c) => [c.campaign, Number.isNaN(c.weight) ? '' : c.weight, c.current, c.recommended, c.change, c.share, c.limit ?? '', campaignName(labels, c.campaign), channelOf(labels, c.campaign)]);
     downloadText(
-      toCsv(['campaign', 'weight', `current_${rec.unit}`, `recommended_${rec.unit}`, 'change', 'share', 'limit'], rows),
+      toCsv(['campaign', 'weight', `current_${rec.unit}`, `recommended_${rec.unit}`, 'change', 'share', 'limit', 'name', 'channel'], rows),
       rec.pitch === undefined ? `allocation-${rec.model}.csv` : `allocation-${rec.model}-pitch-${rec.pitch}.csv`,
       'text/csv',
     );
@@ -103,7 +106,7 @@ export function RecommendationView({ sweep, defended: made, onRecommend }: Props
 
   return (
     <section className="panel" aria-labelledby="rec-title">
-      <h2 id="rec-title">Recommended budget per campaign</h2>
+      <h2 id="rec-title">Evidence: each method's allocation per campaign</h2>
       <form
         className="chart-controls"
         onSubmit={(e) => {
@@ -234,7 +237,7 @@ export function RecommendationView({ sweep, defended: made, onRecommend }: Props
               <tbody>
                 {rec.campaigns.map((c) => (
                   <tr key={c.campaign} data-campaign={c.campaign} data-recommended={c.recommended}>
-                    <th scope="row">{c.campaign}</th>
+                    <th scope="row">{campaignTitle(labels, c.campaign)}</th>
                     <td className="num-col">{amount(c.current, rec.unit)}</td>
                     <td className="num-col">{amount(c.recommended, rec.unit)}</td>
                     <td className={`num-col ${c.change < 0 ? 'down' : c.change > 0 ? 'up' : ''}`}>
@@ -249,7 +252,7 @@ export function RecommendationView({ sweep, defended: made, onRecommend }: Props
                         type="number"
                         min={0}
                         step="any"
-                        aria-label={`Floor for campaign ${c.campaign}`}
+                        aria-label={`Floor for campaign ${campaignTitle(labels, c.campaign)}`}
                         value={floors[c.campaign] ?? ''}
                         onChange={(e) => setFloors({ ...floors, [c.campaign]: e.target.value })}
                       />
@@ -260,7 +263,7 @@ export function RecommendationView({ sweep, defended: made, onRecommend }: Props
                         type="number"
                         min={0}
                         step="any"
-                        aria-label={`Ceiling for campaign ${c.campaign}`}
+                        aria-label={`Ceiling for campaign ${campaignTitle(labels, c.campaign)}`}
                         value={ceilings[c.campaign] ?? ''}
                         onChange={(e) => setCeilings({ ...ceilings, [c.campaign]: e.target.value })}
                       />

@@ -1,3 +1,4 @@
+import type { CampaignLabels } from '../../core/channels';
 import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
 import type { JobResult, RunResults } from '../../shared/protocol';
 import { formatCount } from '../format';
@@ -8,6 +9,7 @@ import { WeightsView } from './WeightsView';
 
 interface Props {
   results: RunResults;
+  labels: CampaignLabels | null;
   /** Results opened from a saved session: no data in the worker, so nothing can be replayed. */
   fromSession: boolean;
   sweeping: boolean;
@@ -33,12 +35,12 @@ function CounterfactualNote({ results }: { results: RunResults }) {
   );
 }
 
-export function ResultsView({ results, fromSession, sweeping, onResweep, onRecommend }: Props) {
+export function ResultsView({ results, labels, fromSession, sweeping, onResweep, onRecommend }: Props) {
   const s = results.stats;
   return (
     <>
       <section className="panel" data-testid="results" aria-labelledby="results-title" data-from-session={fromSession}>
-        <h2 id="results-title">Attribution weights</h2>
+        <h2 id="results-title">Evidence: attribution weights</h2>
         <p className="muted">
           {formatCount(s.convertedJourneys)} converted and {formatCount(s.unconvertedJourneys)} unconverted journeys over{' '}
           {formatCount(s.campaignsSampled)} of {formatCount(s.campaignsInData)} campaigns.
@@ -55,12 +57,12 @@ export function ResultsView({ results, fromSession, sweeping, onResweep, onRecom
         )}
         <CounterfactualNote results={results} />
         <MetricsTable results={results} />
-        <WeightsView results={results} />
+        <WeightsView results={results} labels={labels} />
       </section>
       <section className="panel" aria-label="Pitch sweep">
         <RoiView sweep={results.sweep} busy={sweeping || fromSession} onResweep={onResweep} counterfactual={results.counterfactual} />
       </section>
-      {!fromSession && <RecommendationView sweep={results.sweep} defended={results.recommendation} onRecommend={onRecommend} />}
+      {!fromSession && <RecommendationView sweep={results.sweep} defended={results.recommendation} labels={labels} onRecommend={onRecommend} />}
     </>
   );
 }

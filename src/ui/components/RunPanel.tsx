@@ -46,26 +46,38 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
       </div>
       {status.state === 'failed' && status.error.name !== 'AbortError' && <ErrorView error={status.error} />}
       {showProgress && (
-        <div className="run-progress">
-          <div className="step-row step-row--total" data-testid="progress" data-share={share.toFixed(4)}>
-            <span className="step-label">Whole run</span>
-            <progress max={1} value={share} aria-label="Whole run" />
-            <span className="step-detail">{formatPercent(share)}</span>
+        <details className="fold" data-testid="run-details" open={runningNow || undefined}>
+          <summary>Steps, timings and training curves</summary>
+          <div className="run-progress">
+            <div className="step-row step-row--total" data-testid="progress" data-share={share.toFixed(4)}>
+              <span className="step-label">Whole run</span>
+              <progress max={1} value={share} aria-label="Whole run" />
+              <span className="step-detail">{formatPercent(share)}</span>
+            </div>
+            {steps.map((s) => {
+              const st = progress[s];
+              const stepShare = st && st.total > 0 ? Math.min(1, st.done / st.total) : 0;
+              return (
+                <div className="step-row" key={s} data-testid={`progress-${s}`} data-share={stepShare.toFixed(4)}>
+                  <span className="step-label">{stepLabel(s)}</span>
+                  <progress max={1} value={stepShare} aria-label={stepLabel(s)} />
+                  <span className="step-detail">{st?.detail ?? (stepShare >= 1 ? 'done' : '')}</span>
+                </div>
+              );
+            })}
           </div>
-          {steps.map((s) => {
-            const st = progress[s];
-            const stepShare = st && st.total > 0 ? Math.min(1, st.done / st.total) : 0;
-            return (
-              <div className="step-row" key={s} data-testid={`progress-${s}`} data-share={stepShare.toFixed(4)}>
-                <span className="step-label">{stepLabel(s)}</span>
-                <progress max={1} value={stepShare} aria-label={stepLabel(s)} />
-                <span className="step-detail">{st?.detail ?? (stepShare >= 1 ? 'done' : '')}</span>
-              </div>
-            );
-          })}
-        </div>
+          {status.state === 'done' && status.value.timings && (
+            <p className="muted" data-testid="step-timings">
+              Seconds per step:{' '}
+              {Object.entries(status.value.timings)
+                .map(([step, t]) => `${stepLabel(step as PipelineStep)} ${(t ?? 0).toFixed(1)}`)
+                .join(', ')}
+              .
+            </p>
+          )}
+          {losses.length > 0 && <LossChart losses={losses} />}
+        </details>
       )}
-      {losses.length > 0 && <LossChart losses={losses} />}
     </section>
   );
 }

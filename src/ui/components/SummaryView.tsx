@@ -1,3 +1,5 @@
+import type { CampaignLabels } from '../../core/channels';
+import { campaignTitle } from '../answer';
 import type { ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LoadedLog } from '../../shared/protocol';
@@ -7,7 +9,7 @@ import { Num } from './Num';
 
 const TOP_CAMPAIGNS = 20;
 
-export function SummaryView({ log }: { log: LoadedLog }) {
+export function SummaryView({ log, labels = null }: { log: LoadedLog; labels?: CampaignLabels | null }) {
   const s = log.summary;
   const histogram = s.journeyLengthHistogram.map((b) => ({
     label: b.orLonger ? `${b.length}+` : String(b.length),
@@ -106,7 +108,7 @@ export function SummaryView({ log }: { log: LoadedLog }) {
             <tbody>
               {top.map((c) => (
                 <tr key={c.campaign}>
-                  <td>{c.campaign}</td>
+                  <td>{campaignTitle(labels, c.campaign)}</td>
                   <td className="num-col">
                     <Num value={c.events} />
                   </td>

@@ -1,3 +1,4 @@
+import { campaignName, type CampaignLabels } from '../../core/channels';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import {
   Bar,
@@ -24,7 +25,7 @@ const SHOWN_FIRST = ['lta', 'logreg', 'attention', 'truth'];
 
 type SortKey = 'campaign' | 'impressions' | string;
 
-export function WeightsView({ results }: { results: RunResults }) {
+export function WeightsView({ results, labels = null }: { results: RunResults; labels?: CampaignLabels | null }) {
   const ids = results.campaignIds;
   const all = useMemo(() => {
     const byModel: Record<string, Record<string, number>> = {};
@@ -159,7 +160,7 @@ export function WeightsView({ results }: { results: RunResults }) {
                   const hit = id === found;
                   return (
                     <text x={props.x} y={props.y} dy={4} textAnchor="end" fontSize={12} fontWeight={hit ? 700 : 400} fill={hit ? '#000' : '#333'}>
-                      {hit ? `▶ ${id}` : id}
+                      {hit ? `▶ ${campaignName(labels, id)}` : campaignName(labels, id)}
                     </text>
                   );
                 }}

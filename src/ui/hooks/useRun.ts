@@ -16,13 +16,16 @@ export interface RunHandle {
   /** For the session hook, which opens saved results into the same state. */
   dispatch: Dispatch<RunAction>;
   setSettings: (settings: RunSettings) => void;
-  start: () => Promise<void>;
+  /** `hasCost`: the loaded log has a cost column, so the run's budget is in money; otherwise in impressions. */
+  start: (options?: { hasCost?: boolean }) => Promise<void>;
   cancel: () => void;
   /** A new log is coming: stop the run and clear its results. */
   reset: () => void;
   /** The pitch sweep again for another budget or unit; nothing retrains. */
   resweep: (budget: number | undefined, unit: Sweep['unit']) => Promise<void>;
   recommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
+  /** What-if: one allocation judged like the recommendation's candidates. */
+  judgeAllocation: (allocation: Record<string, number>) => Promise<JobResult<{ expected: number; total: number }>>;
   forgetKeptModels: () => Promise<JobResult<number>>;
   dismissError: () => void;
 }
@@ -34,13 +37,15 @@ export function useRun(): RunHandle {
 
   useEffect(() => () => abort.current?.abort(), []);
 
-  const start = async () => {
+  const start = async (options: { hasCost?: boolean } = {}) => {
     abort.current?.abort();
+    const unit = options.hasCost ? 'money' : 'impressions';
+    const settings = { ...state.settings, simulate: { ...state.settings.simulate, unit } } satisfies RunSettings;
     const controller = new AbortController();
     abort.current = controller;
     const runId = ++runs.current;
     dispatch({ type: 'start', runId });
-    const result = await bridge.run(state.settings, {
+    const result = await bridge.run(settings, {
       signal: controller.signal,
       onProgress: (progress) => dispatch({ type: 'progress', runId, progress }),
       onLoss: (model, record) => dispatch({ type: 'loss', runId, model, record }),
@@ -71,6 +76,7 @@ export function useRun(): RunHandle {
     reset,
     resweep,
     recommend: useCallback((options: RecommendationOptions) => bridge.recommend(options), []),
+    judgeAllocation: useCallback((allocation: Record<string, number>) => bridge.judgeAllocation(allocation), []),
     forgetKeptModels: useCallback(() => bridge.forgetKeptModels(), []),
     dismissError: useCallback(() => dispatch({ type: 'dismiss-error' }), []),
   };
