@@ -22,20 +22,27 @@ const SETTINGS: PrepareSettings = { ...DEFAULT_PREPARE, campaigns: { kind: 'coun
 let dir: string;
 let logPath: string;
 let preparedPath: string;
+let parquetPath: string;
 let app: PreparedData;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'prepared-file-'));
   logPath = join(dir, 'log.tsv');
   preparedPath = join(dir, 'prepared.csv');
+  parquetPath = join(dir, 'prepared.parquet');
   const parts: string[] = [];
   generateSynthetic({ seed: 21, users: 4000, campaigns: 12 }, (t) => parts.push(t));
   writeFileSync(logPath, parts.join(''));
-  const exported = preparationSql({ dialect: 'duckdb', settings: SETTINGS, source: { kind: 'file', path: logPath, format: 'tsv' }, output: preparedPath });
-  if (!exported.ok) throw new Error(exported.error);
   const duck = await (await DuckDBInstance.create(':memory:')).connect();
-  await duck.run(exported.sql);
+  for (const output of [preparedPath, parquetPath]) {
+    const exported = preparationSql({ dialect: 'duckdb', settings: SETTINGS, source: { kind: 'file', path: logPath, format: 'tsv' }, output });
+    if (!exported.ok) throw new Error(exported.error);
+    await duck.run(exported.sql);
+  }
+  // A Parquet file without the split column, with the right settings beside it.
+  await duck.run(`COPY (SELECT * EXCLUDE (split) FROM read_parquet('${parquetPath}')) TO '${join(dir, 'nosplit.parquet')}' (FORMAT parquet)`);
   duck.closeSync();
+  writeFileSync(join(dir, 'nosplit.parquet.settings'), readFileSync(`${parquetPath}.settings`));
   const blob = new Blob(parts);
   const loaded = await ingest({ name: 'log.tsv', size: blob.size, stream: () => blob.stream() });
   if (!loaded.ok) throw new Error(loaded.error.message);
@@ -118,20 +125,60 @@ describe('--prepared FILE', () => {
     expect(r.stderr.at(-1)).toMatch(/was prepared with seed 5/);
   });
 
-  it('attribute: the same counting weights from the prepared file as from the log', async () => {
+  /** Runs attribute on the log and on each prepared file; every file's counting weights must match the log's to 1e-12. */
+  async function sameWeights(files: string[]): Promise<Awaited<ReturnType<typeof run>>[]> {
     const models = 'lta,first,linear,ushape,markov,shapley_count';
     const flags = ['--campaigns', '9', '--seed', '5'];
     const fromLog = await run(attributeCommand, [logPath, '--models', models, ...flags]);
-    const fromFile = await run(attributeCommand, ['--prepared', preparedPath, '--models', models]);
-    expect([fromLog.code, fromFile.code]).toEqual([0, 0]);
+    expect(fromLog.code).toBe(0);
     const a = JSON.parse(fromLog.stdout);
-    const b = JSON.parse(fromFile.stdout);
-    expect([b.journeys, b.events]).toEqual([a.journeys, a.events]);
-    for (const [model, weights] of Object.entries(a.weights as Record<string, Record<string, number>>)) {
-      expect(Object.keys(b.weights[model]).sort(), model).toEqual(Object.keys(weights).sort());
-      for (const [campaign, w] of Object.entries(weights)) expect(b.weights[model][campaign], `${model} ${campaign}`).toBeCloseTo(w, 12);
+    const results = [];
+    for (const file of files) {
+      const fromFile = await run(attributeCommand, ['--prepared', file, '--models', models]);
+      expect(fromFile.code, file).toBe(0);
+      const b = JSON.parse(fromFile.stdout);
+      expect([b.journeys, b.events]).toEqual([a.journeys, a.events]);
+      for (const [model, weights] of Object.entries(a.weights as Record<string, Record<string, number>>)) {
+        expect(Object.keys(b.weights[model]).sort(), model).toEqual(Object.keys(weights).sort());
+        for (const [campaign, w] of Object.entries(weights)) expect(b.weights[model][campaign], `${file} ${model} ${campaign}`).toBeCloseTo(w, 12);
+      }
+      results.push(fromFile);
     }
+    return results;
+  }
+
+  it('attribute: the same counting weights from the prepared file as from the log', async () => {
+    const [fromFile] = await sameWeights([preparedPath]);
     expect(fromFile.stderr.join('\n')).toContain('prepared with {');
+  });
+
+  it('attribute: the same counting weights from the Parquet file (hyparquet) as from the CSV and the log', async () => {
+    await sameWeights([preparedPath, parquetPath]);
+    const csv = await loadPrepared(preparedPath, {});
+    const parquet = await loadPrepared(parquetPath, {});
+    if (!csv.ok || !parquet.ok) throw new Error('not loaded');
+    expect(parquet.settings).toEqual(csv.settings);
+    expect(journeys(parquet.prepared)).toEqual(journeys(csv.prepared));
+    expect(parquet.prepared.negativeSamplingRate).toBe(csv.prepared.negativeSamplingRate);
+  });
+
+  it('Parquet: a missing column, an unreadable file or no settings exit 1 with one line and write nothing', async () => {
+    const garbage = join(dir, 'garbage.parquet');
+    writeFileSync(garbage, 'not parquet at all\n');
+    writeFileSync(`${garbage}.settings`, readFileSync(`${parquetPath}.settings`));
+    const bare = join(dir, 'bare.parquet');
+    writeFileSync(bare, readFileSync(parquetPath));
+    for (const [file, message] of [
+      [join(dir, 'nosplit.parquet'), /nosplit\.parquet: This is not a prepared file: it has no column split\./],
+      [garbage, /garbage\.parquet cannot be read as Parquet: /],
+      [bare, /bare\.parquet: no settings, no .*bare\.parquet\.settings/],
+    ] as const) {
+      const r = await run(attributeCommand, ['--prepared', file, '--models', 'lta']);
+      expect(r.code, file).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr, file).toHaveLength(1);
+      expect(r.stderr[0]).toMatch(message);
+    }
   });
 
   it('refuses a log and --prepared together', async () => {
