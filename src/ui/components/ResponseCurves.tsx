@@ -137,7 +137,7 @@ function Chart({ curves, target, level }: { curves: ResponseCurves; target: RefO
               tickFormatter={(v: number) => `${v}×`}
               label={{ value: "budget, × today's", position: 'insideBottom', offset: -12 }}
             />
-            <YAxis width={72} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'incremental conversions', angle: -90, position: 'insideLeft' }} />
+            <YAxis width={72} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'conversions added', angle: -90, position: 'insideLeft' }} />
             <Tooltip formatter={(v, n) => [Number(v).toFixed(2), list[Number(String(n).slice(1))]?.label ?? String(n)]} labelFormatter={(m) => `${m}× today's budget`} />
             <Legend verticalAlign="top" formatter={(v) => list[Number(String(v).slice(1))]?.label ?? String(v)} />
             {list.map((c, g) => (
