@@ -10,7 +10,7 @@ import type { SynthTruth } from '../core/synth/types';
 import { RUN_STEPS } from '../core/methods';
 import type { EpochRecord } from '../core/models/metrics';
 import type { PreparedData, WeightsByModel } from '../core/prepared';
-import type { DefendedRecommendation } from '../core/recommend';
+import type { DefendedRecommendation, ResponseCurve } from '../core/recommend';
 import type { CounterfactualRun } from '../core/run/context';
 import type { RunSettings, SimulateSettings } from '../core/settings';
 import type { Recommendation, RecommendationOptions, Sweep } from '../core/simulate';
@@ -149,3 +149,21 @@ export interface SavedSession {
   source: { name: string; rows: number };
   results: RunResults;
 }
+
+// -- Response curves (issue 14) ----------------------------------------------------------------
+
+/** A group the UI asks a response curve for: a channel and its campaign ids, or one campaign. */
+export interface ResponseGroupRequest {
+  key: string;
+  label: string;
+  members: string[];
+}
+
+/** One curve per group asked for, in the recommendation's unit, judged on its held-out journeys. */
+export interface ResponseCurves {
+  unit: SimulateSettings['unit'];
+  journeys: number;
+  curves: ResponseCurve[];
+}
+
+export type { ResponseCurve };

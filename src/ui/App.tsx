@@ -76,6 +76,7 @@ export function App() {
             onLevel={labels.setLevel}
             onReport={downloadReport}
             onJudge={results.fromSession ? undefined : run.judgeAllocation}
+            onCurves={results.fromSession ? undefined : run.responseCurves}
           />
         )}
         {results && channels}

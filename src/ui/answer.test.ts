@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DefendedRecommendation, RunResults } from '../shared/protocol';
-import { allocationRows, largestMoves, moneyRows } from './answer';
+import { allocationRows, largestMoves, moneyRows, responseGroups } from './answer';
 
 const labels = { a: { name: 'Alpha', channel: 'Search' }, b: { name: 'Beta', channel: 'Search' }, c: { name: 'Gamma', channel: 'Social' } };
 
@@ -31,6 +31,21 @@ describe('allocationRows', () => {
     expect(moves.increases.map((r) => r.key)).toEqual(['b']);
     expect(moves.cuts.map((r) => r.key)).toEqual(['a']);
     expect(largestMoves(allocationRows({ ...rec, allocation: rec.today }, null, 'campaign'), 100)).toEqual({ increases: [], cuts: [] });
+  });
+});
+
+describe('responseGroups', () => {
+  it('gives each channel at channel level, else the campaigns with the largest budgets today, leaving out those with none', () => {
+    expect(responseGroups(rec, labels, 'channel')).toEqual([
+      { key: 'Search', label: 'Search', members: ['a', 'b'] },
+      { key: 'Social', label: 'Social', members: ['c'] },
+    ]);
+    const withIdle = { ...rec, today: { c: 20, a: 50, b: 30, d: 0 } } as DefendedRecommendation;
+    expect(responseGroups(withIdle, labels, 'campaign', 2)).toEqual([
+      { key: 'a', label: 'Alpha', members: ['a'] },
+      { key: 'b', label: 'Beta', members: ['b'] },
+    ]);
+    expect(responseGroups(withIdle, null, 'campaign').map((g) => g.key)).toEqual(['a', 'b', 'c']);
   });
 });
 

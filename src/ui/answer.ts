@@ -5,7 +5,7 @@
  * build the same numbers from the same results.
  */
 import { campaignName, channelOf, sumByChannel, type CampaignLabels } from '../core/channels';
-import type { DefendedRecommendation, RunResults } from '../shared/protocol';
+import type { DefendedRecommendation, ResponseGroupRequest, RunResults } from '../shared/protocol';
 
 export type Level = 'campaign' | 'channel';
 
@@ -102,3 +102,23 @@ export function campaignTitle(labels: CampaignLabels | null, id: string): string
 }
 
 export { channelOf };
+
+/** Campaigns shown as response curves when the campaigns are not grouped into channels. */
+export const RESPONSE_TOP_CAMPAIGNS = 8;
+
+/**
+ * The groups to draw response curves for: each channel at channel level;
+ * otherwise the campaigns with the largest budgets today (at most `top`),
+ * largest first. Campaigns with no budget today are left out: a multiple of
+ * nothing is nothing.
+ */
+export function responseGroups(rec: DefendedRecommendation, labels: CampaignLabels | null, level: Level, top = RESPONSE_TOP_CAMPAIGNS): ResponseGroupRequest[] {
+  const rows = group([rec.today], labels, level)
+    .map((g) => ({ key: g.key, label: g.label, members: g.members, today: g.values[0] }))
+    .filter((g) => g.today > 0);
+  if (level === 'channel') return rows.map(({ key, label, members }) => ({ key, label, members }));
+  return rows
+    .sort((a, b) => b.today - a.today)
+    .slice(0, top)
+    .map(({ key, label, members }) => ({ key, label, members }));
+}

@@ -31,6 +31,8 @@ import {
   type ProgressListener,
   type Recommendation,
   type RecommendationOptions,
+  type ResponseCurves,
+  type ResponseGroupRequest,
   type RunResults,
   type RunSettings,
   type SimulateSettings,
@@ -163,6 +165,11 @@ export class AttributionBridge {
   /** What-if: the expected conversions of one allocation on the recommendation's held-out journeys. */
   judgeAllocation(allocation: Record<string, number>, options: JobOptions = {}): Promise<JobResult<{ expected: number; total: number }>> {
     return this.#run(options, (api, jobId) => api.judgeAllocation(jobId, allocation));
+  }
+
+  /** Response curves for groups of campaigns, judged like the what-if; progress after each group. */
+  responseCurves(groups: ResponseGroupRequest[], options: JobOptions = {}): Promise<JobResult<ResponseCurves>> {
+    return this.#run(options, (api, jobId, onProgress) => api.responseCurves(jobId, groups, onProgress));
   }
 
   /** Campaign names kept, channels from a column of the loaded log. */

@@ -226,6 +226,9 @@ describe.each([inProcess, overComlink])('worker api, $name', (host) => {
         expect(total).toBeGreaterThanOrEqual(budget);
         expect(total).toBeLessThan(budget + rec.value.campaigns.length);
       }
+      // No attention model, no recommendation: nothing to judge response curves with (the e2e spec runs them for real).
+      const curves = await api.responseCurves(5, [{ key: 'a', label: 'a', members: [ran.value.campaignIds[0]] }]);
+      expect(curves).toEqual({ ok: false, error: { name: 'StateError', message: 'Run the models with the recommendation first.' } });
     });
 
     it('groups the journeys once per load, not again on each run', async () => {

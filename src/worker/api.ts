@@ -12,7 +12,7 @@ import { labelsFromTable, type CampaignLabels } from '../core/channels';
 import type { ColumnMapping, InputFile } from '../core/ingest/types';
 import { budgetMethods, JUDGE_MODEL } from '../core/methods';
 import { createScorer } from '../core/models/train';
-import { heldOutJudge, type AllocationJudge } from '../core/recommend';
+import { heldOutJudge, responseCurves, type AllocationJudge } from '../core/recommend';
 import type { RunOutput } from '../core/run';
 import { DEFAULT_COUNTERFACTUAL, type Backend, type RunSettings, type SimulateSettings } from '../core/settings';
 import { recommendAllocation, replayInput, sweepPitches, type Recommendation, type RecommendationOptions, type Sweep } from '../core/simulate';
@@ -24,7 +24,11 @@ import {
   type LoadOutcome,
   type LossListener,
   type ProgressListener,
+  type DefendedRecommendation,
+  type ResponseCurves,
+  type ResponseGroupRequest,
   type RunResults,
+  type WorkerError,
 } from '../shared/protocol';
 import { throttleProgress } from '../shared/throttle';
 import { runWithFallback, type FallbackDeps } from './fallback';
@@ -51,6 +55,7 @@ export interface WorkerDeps extends Pick<FallbackDeps, 'initBackend' | 'backendL
 }
 
 const NOT_LOADED = { ok: false, error: { name: 'StateError', message: 'Load a log before running the models.' } } as const;
+const NO_RECOMMENDATION = { ok: false, error: { name: 'StateError', message: 'Run the models with the recommendation first.' } } as const;
 const NOT_RUN = { ok: false, error: { name: 'StateError', message: 'Run the models first.' } } as const;
 
 export function createWorkerApi(deps: WorkerDeps = {}) {
@@ -70,6 +75,29 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
     last = undefined;
     lastSettings = undefined;
     whatIf = undefined;
+  }
+
+  /** The what-if judge of the last run's recommendation, built on first use and kept (with its cache of scored journeys). */
+  function whatIfJudge(): { ok: true; judge: AllocationJudge; rec: DefendedRecommendation; ids: string[] } | typeof NO_RECOMMENDATION | { ok: false; error: WorkerError } {
+    const rec = last?.recommendation;
+    const model = last?.models.find((m) => m.name === JUDGE_MODEL);
+    if (!last || !lastSettings || !rec || !model) return NO_RECOMMENDATION;
+    if (!whatIf) {
+      const cf = lastSettings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
+      const made = heldOutJudge({
+        prepared: last.prepared,
+        scorer: createScorer(model),
+        unit: rec.unit,
+        budget: rec.budget,
+        maxJourneys: cf.maxJourneys,
+        journeys: cf.journeys,
+        seed: lastSettings.prepare.seed,
+        noAds: cf.noAds,
+      });
+      if (!made.ok) return { ok: false, error: { name: 'WhatIfError', message: made.error } };
+      whatIf = made.judge;
+    }
+    return { ok: true, judge: whatIf, rec, ids: last.prepared.campaignIds };
   }
 
   function load(jobId: number, file: InputFile, mapping?: ColumnMapping, onProgress?: ProgressListener, truth?: SynthTruth): Promise<JobResult<LoadOutcome>> {
@@ -176,28 +204,43 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
     async judgeAllocation(jobId: number, allocation: Record<string, number>): Promise<JobResult<{ expected: number; total: number }>> {
       return jobs.run(jobId, async () => {
         const rec = last?.recommendation;
-        const model = last?.models.find((m) => m.name === JUDGE_MODEL);
-        if (!last || !lastSettings || !rec || !model) return { ok: false, error: { name: 'StateError', message: 'Run the models with the recommendation first.' } };
+        if (!last || !rec) return NO_RECOMMENDATION;
         const ids = last.prepared.campaignIds;
         const amounts = ids.map((id) => allocation[id] ?? 0);
         if (amounts.some((a) => !(Number.isFinite(a) && a >= 0))) return { ok: false, error: { name: 'WhatIfError', message: 'Each budget must be a number of 0 or more.' } };
-        if (!whatIf) {
-          const cf = lastSettings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
-          const made = heldOutJudge({
-            prepared: last.prepared,
-            scorer: createScorer(model),
-            unit: rec.unit,
-            budget: rec.budget,
-            maxJourneys: cf.maxJourneys,
-            journeys: cf.journeys,
-            seed: lastSettings.prepare.seed,
-            noAds: cf.noAds,
-          });
-          if (!made.ok) return { ok: false, error: { name: 'WhatIfError', message: made.error } };
-          whatIf = made.judge;
-        }
-        const expected = await whatIf.reset(amounts.map((a) => a / rec.budget));
+        const judge = whatIfJudge();
+        if (!judge.ok) return judge;
+        const expected = await judge.judge.reset(amounts.map((a) => a / rec.budget));
         return { ok: true, value: { expected, total: amounts.reduce((s, a) => s + a, 0) } };
+      });
+    },
+
+    /**
+     * Response curves (issue 14): per group of campaign ids (a channel, or one
+     * campaign), the expected incremental conversions as the group's budget
+     * goes from zero to twice today's, the other campaigns held at today's,
+     * judged like the what-if. Progress after each group.
+     */
+    async responseCurves(jobId: number, groups: ResponseGroupRequest[], onProgress?: ProgressListener): Promise<JobResult<ResponseCurves>> {
+      return jobs.run(jobId, async (signal) => {
+        const made = whatIfJudge();
+        if (!made.ok) return made;
+        const { judge, rec, ids } = made;
+        const index = new Map(ids.map((id, c) => [id, c]));
+        const unknown = groups.flatMap((g) => g.members).find((id) => !index.has(id));
+        if (unknown !== undefined) return { ok: false, error: { name: 'ResponseError', message: `Campaign "${unknown}" is not in the last run.` } };
+        const today = ids.map((id) => (rec.today[id] ?? 0) / rec.budget);
+        const curves = await responseCurves(
+          judge,
+          today,
+          groups.map((g) => ({ key: g.key, label: g.label, campaigns: g.members.map((id) => index.get(id)!) })),
+          {
+            budget: rec.budget,
+            signal,
+            onProgress: (done, total, group) => onProgress?.({ step: 'recommend', done, total, detail: `${group} (${done} of ${total})` }),
+          },
+        );
+        return { ok: true, value: { unit: rec.unit, journeys: judge.journeys.length, curves } };
       });
     },
 

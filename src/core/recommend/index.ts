@@ -24,6 +24,7 @@ import { AllocationJudge } from './judge';
 import { fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type OptimiseOptions } from './optimise';
 
 export { AllocationJudge } from './judge';
+export { responseCurves, RESPONSE_MULTIPLES, type ResponseCurve, type ResponseGroup, type ResponseOptions, type ResponsePoint } from './response';
 export { DEFAULT_OPTIMISER_STEPS, fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type Optimised, type ShareBounds } from './optimise';
 
 /** The key of the allocation searched against the model, and of today's split, beside the catalog's method keys. */

@@ -2,6 +2,7 @@ import { hasChannels, type CampaignLabels } from '../../core/channels';
 import type { RunResults } from '../../shared/protocol';
 import { allocationRows, formatAmount, formatSigned, largestMoves, moneyRows, type AllocationRow, type Level } from '../answer';
 import { formatCount } from '../format';
+import { ResponseCurvesView, type DrawCurves } from './ResponseCurves';
 import { WhatIfView, type JudgeAllocation } from './WhatIfView';
 
 interface Props {
@@ -12,6 +13,8 @@ interface Props {
   onReport: () => void;
   /** Absent for results opened from a saved session: nothing in the worker to judge with. */
   onJudge?: JudgeAllocation;
+  /** Absent for results opened from a saved session, as `onJudge`. */
+  onCurves?: DrawCurves;
 }
 
 const unitWord = (unit: 'money' | 'impressions') => (unit === 'money' ? 'spend' : 'impressions');
@@ -55,7 +58,7 @@ function LevelChoice({ level, onLevel, channels }: { level: Level; onLevel: (lev
  * expected to bring against today's delivery with its 90% interval, and what
  * it rests on; money per campaign or channel below it.
  */
-export function AnswerView({ results, labels, level: wanted, onLevel, onReport, onJudge }: Props) {
+export function AnswerView({ results, labels, level: wanted, onLevel, onReport, onJudge, onCurves }: Props) {
   const channels = hasChannels(labels);
   const level: Level = channels ? wanted : 'campaign';
   const rec = results.recommendation;
@@ -71,6 +74,7 @@ export function AnswerView({ results, labels, level: wanted, onLevel, onReport, 
       </div>
       {rec ? <Recommended results={results} labels={labels} level={level} /> : <NoRecommendation results={results} />}
       {rec && onJudge && <WhatIfView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} onJudge={onJudge} />}
+      {rec && onCurves && <ResponseCurvesView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} level={level} onCurves={onCurves} />}
       <MoneyTable rows={money} level={level} results={results} />
     </section>
   );

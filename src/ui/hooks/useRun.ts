@@ -7,8 +7,8 @@
 import { useCallback, useEffect, useReducer, useRef, type Dispatch } from 'react';
 import type { RunSettings } from '../../core/settings';
 import type { Recommendation, RecommendationOptions, Sweep } from '../../core/simulate';
-import type { JobResult } from '../../shared/protocol';
-import { bridge } from '../bridge';
+import type { JobResult, ResponseCurves, ResponseGroupRequest } from '../../shared/protocol';
+import { bridge, type JobOptions } from '../bridge';
 import { initialRunState, runReducer, type RunAction, type RunState } from '../state/run-reducer';
 
 export interface RunHandle {
@@ -26,6 +26,8 @@ export interface RunHandle {
   recommend: (options: RecommendationOptions) => Promise<JobResult<Recommendation>>;
   /** What-if: one allocation judged like the recommendation's candidates. */
   judgeAllocation: (allocation: Record<string, number>) => Promise<JobResult<{ expected: number; total: number }>>;
+  /** Response curves for groups of campaigns; cancelled through `signal`. */
+  responseCurves: (groups: ResponseGroupRequest[], options: JobOptions) => Promise<JobResult<ResponseCurves>>;
   forgetKeptModels: () => Promise<JobResult<number>>;
   dismissError: () => void;
 }
@@ -77,6 +79,7 @@ export function useRun(): RunHandle {
     resweep,
     recommend: useCallback((options: RecommendationOptions) => bridge.recommend(options), []),
     judgeAllocation: useCallback((allocation: Record<string, number>) => bridge.judgeAllocation(allocation), []),
+    responseCurves: useCallback((groups: ResponseGroupRequest[], options: JobOptions) => bridge.responseCurves(groups, options), []),
     forgetKeptModels: useCallback(() => bridge.forgetKeptModels(), []),
     dismissError: useCallback(() => dispatch({ type: 'dismiss-error' }), []),
   };
