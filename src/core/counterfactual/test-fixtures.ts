@@ -6,6 +6,7 @@
  */
 import { DEFAULT_PREPARE, type KeepTouchpoints } from '../settings';
 import type { PreparedData } from '../prepared';
+import { createRng } from '../random';
 
 export interface TouchpointSpec {
   /** Seconds. */
@@ -191,4 +192,20 @@ export function functionScorer(
       return out;
     },
   };
+}
+
+/**
+ * Seeded journeys of 1-5 touchpoints over `campaigns` campaigns, times spread
+ * over a month, 30% converted, every one a test journey.
+ */
+export function randomJourneys(count: number, seed: number, campaigns: number): JourneySpec[] {
+  const rng = createRng(seed);
+  return Array.from({ length: count }, () => {
+    const n = 1 + rng.int(5);
+    return {
+      touchpoints: Array.from({ length: n }, () => ({ time: rng.int(1_000_000), campaign: rng.int(campaigns) })),
+      converted: rng.next() < 0.3,
+      split: 2,
+    };
+  });
 }

@@ -19,7 +19,7 @@ import type { JourneyScorer } from '../models/scorer';
 import type { PreparedData, WeightsByModel } from '../prepared';
 import { createRng } from '../random';
 import type { NoAdsScore, SimulateSettings } from '../settings';
-import { campaignBudgets, currentAllocation, defaultBudget, replayInput, resolveWeights } from '../simulate';
+import { campaignBudgets, defaultBudget, replayInput, resolveWeights } from '../simulate';
 import { AllocationJudge } from './judge';
 import { fitToBounds, optimiseAllocation, shareBounds, type AllocationLimits, type OptimiseOptions } from './optimise';
 
@@ -204,7 +204,7 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const reweight = input.reweight ?? true;
   const weight = standsFor(prepared, reweight);
   const logVolume = volumes(prepared, weight, unit);
-  const today = logVolume.total > 0 ? logVolume.byCampaign.map((v) => v / logVolume.total) : currentAllocation(replayed, 1, unit);
+  const today = logVolume.byCampaign.map((v) => (logVolume.total > 0 ? v / logVolume.total : 0));
   const bounds = shareBounds(ids, today, budget, input.limits);
   if (!bounds.ok) return bounds;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrepared, functionScorer, type JourneySpec } from '../counterfactual/test-fixtures';
+import { buildPrepared, functionScorer, randomJourneys, type JourneySpec } from '../counterfactual/test-fixtures';
 import { createRng } from '../random';
 import { currentAllocation, replayInput } from '../simulate';
 import { AllocationJudge, defendedRecommendation, fitToBounds, heldOutJudge, optimiseAllocation, shareBounds, TODAY, type AllocationLimits } from '.';
@@ -8,18 +8,7 @@ const CAMPAIGNS = 6;
 /** Planted effects on the log-odds per campaign: two work, the rest do nothing. */
 const EFFECT = [1.2, 0, 0.8, 0, 0, 0];
 
-/** Journeys of 1-5 touchpoints over the campaigns, times spread over a month; every journey a test journey. */
-function journeys(count: number, seed: number): JourneySpec[] {
-  const rng = createRng(seed);
-  return Array.from({ length: count }, () => {
-    const n = 1 + rng.int(5);
-    return {
-      touchpoints: Array.from({ length: n }, () => ({ time: rng.int(1_000_000), campaign: rng.int(CAMPAIGNS) })),
-      converted: rng.next() < 0.3,
-      split: 2,
-    };
-  });
-}
+const journeys = (count: number, seed: number): JourneySpec[] => randomJourneys(count, seed, CAMPAIGNS);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Probability from the distinct campaigns received: diminishing returns, as a real judge would give. */

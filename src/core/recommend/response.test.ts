@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrepared, functionScorer, type JourneySpec } from '../counterfactual/test-fixtures';
+import { buildPrepared, functionScorer, randomJourneys, type JourneySpec } from '../counterfactual/test-fixtures';
 import type { JourneyScorer } from '../models/scorer';
-import { createRng } from '../random';
 import { currentAllocation, replayInput } from '../simulate';
 import { AllocationJudge } from './judge';
 import { responseCurves, RESPONSE_MULTIPLES } from './response';
@@ -10,17 +9,7 @@ const CAMPAIGNS = 4;
 /** Planted effects on the log-odds: c0 works, c1 does nothing, c2 works a little, c3 does nothing. */
 const EFFECT = [1.2, 0, 0.5, 0];
 
-function journeys(count: number, seed: number): JourneySpec[] {
-  const rng = createRng(seed);
-  return Array.from({ length: count }, () => {
-    const n = 1 + rng.int(5);
-    return {
-      touchpoints: Array.from({ length: n }, () => ({ time: rng.int(1_000_000), campaign: rng.int(CAMPAIGNS) })),
-      converted: rng.next() < 0.3,
-      split: 2,
-    };
-  });
-}
+const journeys = (count: number, seed: number): JourneySpec[] => randomJourneys(count, seed, CAMPAIGNS);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const BASE = sigmoid(-2);
