@@ -28,13 +28,11 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { ingest } from '../src/core/ingest';
-import { prepareJourneys } from '../src/core/prepare';
 import type { PreparedData } from '../src/core/prepared';
 import { Split } from '../src/core/prepared';
 import { createRng } from '../src/core/random';
-import { DEFAULT_PREPARE, DEFAULT_TRAIN, type Backend, type NeuralModelName } from '../src/core/settings';
-import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
+import { DEFAULT_TRAIN, type Backend, type NeuralModelName } from '../src/core/settings';
+import { demoPrepared } from './demo';
 import { useBackend } from '../src/core/models/backend';
 import { activeLengths } from '../src/core/models/batches';
 import { splitRows } from '../src/core/models/inputs';
@@ -84,12 +82,7 @@ async function loadData(): Promise<PreparedData> {
   if (values.data === 'planted') {
     return plantedPrepared({ journeys: Number(values.journeys), campaigns: 100, categoryColumns: 7, categoryValues: 150, steps: 15, seed: 2024, causal: [3, 17, 42, 71], effect: 0.6 });
   }
-  const parts: string[] = [];
-  generateSynthetic(DEMO_SYNTH_OPTIONS, (t) => parts.push(t));
-  const blob = new Blob(parts);
-  const loaded = await ingest({ name: 'demo.tsv', size: blob.size, stream: () => blob.stream() });
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  return prepareJourneys(loaded.table, DEFAULT_PREPARE);
+  return demoPrepared();
 }
 
 /** Trains tf.layers.lstm on dense random touchpoints shaped like the attention model's embeddings: [B, 15, 128]. */

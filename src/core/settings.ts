@@ -100,6 +100,16 @@ export const NO_ADS_SCORES: readonly NoAdsScore[] = ['zero', 'model'];
 export const DEFAULT_NO_ADS: NoAdsScore = 'zero';
 
 
+/**
+ * Limits a marketer sets on the recommendation, in the budget's unit, keyed
+ * by campaign id; `maxChange` a share of today's amount (0.5 = at most ±50%).
+ */
+export interface AllocationLimits {
+  floor?: Record<string, number>;
+  ceiling?: Record<string, number>;
+  maxChange?: number;
+}
+
 export interface CounterfactualSettings {
   /** Markov-chain removal effects (first order, exact) and counting Shapley: no model, every prepared journey. */
   markov: boolean;
@@ -136,6 +146,8 @@ export interface CounterfactualSettings {
   permutations?: number;
   /** The no-ads journey's worth (NoAdsScore); absent means DEFAULT_NO_ADS, 'zero'. */
   noAds?: NoAdsScore;
+  /** Floors, ceilings and the cap on change the recommendation honours; none unless set. */
+  limits?: AllocationLimits;
 }
 
 export const DEFAULT_COUNTERFACTUAL: CounterfactualSettings = {

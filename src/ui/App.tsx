@@ -132,6 +132,7 @@ export function App() {
                 disabled={status.state === 'running'}
                 onChange={run.setSettings}
                 onForgetKeptModels={run.forgetKeptModels}
+                campaignIds={log.summary.eventsPerCampaign.map((c) => c.campaign)}
               />
             </details>
             <RunPanel

@@ -76,9 +76,50 @@ describe('recommend command', () => {
     expect(rec.expected.interval90[1]).toBeCloseTo(file.expected.interval90[1], 6);
   }, 240_000);
 
+  it('honours a cap on change and a limits file: every campaign within ±20% of today, the floor and ceiling kept', async () => {
+    const capped = await runCommand([log, ...flags, '--budget', '1000', '--max-change', '0.2', '--out', join(dir, 'capped.json')]);
+    expect(capped.code, capped.stderr).toBe(0);
+    const summary = JSON.parse(capped.stdout) as { today: Record<string, number>; limits: { maxChange: number } };
+    expect(summary.limits.maxChange).toBe(0.2);
+    const file = JSON.parse(readFileSync(join(dir, 'capped.json'), 'utf8')) as { why: string; allocation: Record<string, number> };
+    expect(file.why).toContain('within the limits set (at most ±20% per campaign)');
+    const ids = Object.keys(file.allocation);
+    expect(ids.length).toBeGreaterThan(2);
+    for (const id of ids) {
+      expect(file.allocation[id]).toBeGreaterThanOrEqual(summary.today[id] * 0.8 - 1e-6);
+      expect(file.allocation[id]).toBeLessThanOrEqual(summary.today[id] * 1.2 + 1e-6);
+    }
+
+    // A floor above today's amount for one campaign and a ceiling near zero for another.
+    const [raised, cut] = [...ids].sort((a, b) => summary.today[a] - summary.today[b]);
+    const floor = Math.ceil(summary.today[raised] + 200);
+    const limitsPath = join(dir, 'limits.csv');
+    writeFileSync(limitsPath, `campaign id,floor,ceiling\n${raised},${floor},\n${cut},,1\n`);
+    const limited = await runCommand([log, ...flags, '--budget', '1000', '--limits', limitsPath, '--out', join(dir, 'limited.json')]);
+    expect(limited.code, limited.stderr).toBe(0);
+    const kept = JSON.parse(readFileSync(join(dir, 'limited.json'), 'utf8')) as { why: string; allocation: Record<string, number> };
+    expect(kept.why).toContain('within the limits set (1 floor, 1 ceiling)');
+    expect(kept.allocation[raised]).toBeGreaterThanOrEqual(floor - 1e-6);
+    expect(kept.allocation[cut]).toBeLessThanOrEqual(1 + 1e-6);
+    expect(Object.values(kept.allocation).reduce((s, x) => s + x, 0)).toBeCloseTo(1000, 6);
+  }, 240_000);
+
+  it('refuses a bad limits file with its one message, exit 1 and no file written', async () => {
+    const bad = join(dir, 'bad-limits.csv');
+    writeFileSync(bad, 'campaign id,floor,ceiling\nno-such-campaign,1,2\n');
+    const out = join(dir, 'never.json');
+    const { code, stdout, stderr } = await runCommand([log, ...flags, '--limits', bad, '--out', out]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/names campaign "no-such-campaign", which is not in the loaded log/);
+    expect(() => readFileSync(out)).toThrow();
+  });
+
   it.each([
     [['--budget=-3'], /--budget must be a positive number/],
     [['--cost', '--budget', 'x'], /--budget/],
+    [['--max-change=-0.5'], /--max-change takes a share of 0 or more/],
+    [['--max-change', 'lots'], /--max-change/],
   ])('refuses %j with one line and exit code 2', async (extra, message) => {
     const { code, stdout, stderr } = await runCommand([log, ...extra]);
     expect(code).toBe(2);

@@ -7,9 +7,10 @@
  * exactly {method, why, unit, budget, allocation, expected}; stdout a JSON
  * summary (the same object when there is no --out).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { RunStep } from '../../core/methods';
 import type { DefendedRecommendation } from '../../core/recommend';
+import { checkMaxChange, parseLimitsFile } from '../../core/recommend/limits';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
 import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
@@ -17,7 +18,7 @@ import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } fr
 import { runCliSteps } from '../run';
 
 const USAGE =
-  'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--out allocation.json] ' +
+  'usage: npm run --silent cli -- recommend FILE [--budget B] [--cost] [--max-change R] [--limits limits.csv] [--out allocation.json] ' +
   `[--epochs N] [--batch-size N] [--learning-rate R] [--patience K] [--drop-time-features] [--backend wasm|cpu] ${NO_ADS_USAGE} ${PREPARE_USAGE} ${INPUT_USAGE} ${PREPARED_USAGE}`;
 
 /** Every step of the app's run but the two replays, whose results the recommendation does not read. */
@@ -26,6 +27,8 @@ export const RECOMMEND_STEPS: readonly RunStep[] = ['prepare', 'position', 'coun
 export const RECOMMEND_OPTIONS = {
   budget: { type: 'string' },
   cost: { type: 'boolean' },
+  'max-change': { type: 'string' },
+  limits: { type: 'string' },
   out: { type: 'string' },
   ...NO_ADS_OPTIONS,
   ...TRAIN_OPTIONS,
@@ -52,6 +55,12 @@ export function recommendSettings(values: FlagValues): RunSettings {
     if (!(typeof values.budget === 'string' && Number.isFinite(b) && b > 0)) throw new UsageError(`--budget must be a positive number; got "${String(values.budget)}".`);
     settings.simulate.budget = b;
   }
+  if (values['max-change'] !== undefined) {
+    const r = Number(values['max-change']);
+    const problem = typeof values['max-change'] === 'string' && values['max-change'].trim() !== '' ? checkMaxChange(r) : 'no value';
+    if (problem) throw new UsageError(`--max-change takes a share of 0 or more (0.5 = at most ±50% of today's amount per campaign); got "${String(values['max-change'])}".`);
+    settings.counterfactual = { ...settings.counterfactual!, limits: { maxChange: r } };
+  }
   return settings;
 }
 
@@ -70,6 +79,22 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   settings.prepare = loaded.prepare;
+  if (typeof values.limits === 'string') {
+    let text: string;
+    try {
+      text = await readFile(values.limits, 'utf8');
+    } catch {
+      log(`Cannot read the limits file ${values.limits}.`);
+      return 1;
+    }
+    const campaignIds = loaded.table ? loaded.table.campaignIds : loaded.prepared!.campaignIds;
+    const limits = parseLimitsFile(text, campaignIds);
+    if (!limits.ok) {
+      log(limits.reason);
+      return 1;
+    }
+    settings.counterfactual = { ...settings.counterfactual!, limits: { ...settings.counterfactual!.limits, ...limits.limits } };
+  }
   if (settings.simulate.unit === 'money' && !loaded.hasCost) {
     log('--cost needs a cost column, and this log has none.');
     return 1;
@@ -98,6 +123,8 @@ async function run(args: string[]): Promise<number> {
           why: rec.why,
           unit: rec.unit,
           budget: rec.budget,
+          // Today's split of the same budget, beside the allocation in the file.
+          today: rec.today,
           expected: rec.expected,
           candidates: rec.candidates,
           journeys: rec.journeys,
@@ -106,6 +133,8 @@ async function run(args: string[]): Promise<number> {
           optimiserMoves: rec.optimiserMoves,
           seconds: rec.seconds,
           settings: ctx.prepared!.settings,
+          ...(settings.counterfactual?.limits ? { limits: settings.counterfactual.limits } : {}),
+          notes: ctx.notes.filter((n) => n.startsWith('Recommendation:')),
         }
       : file,
   );

@@ -3,14 +3,10 @@
  * and a search for the allocation with the most expected conversions.
  */
 import { throwIfAborted } from '../counterfactual/journey-batch';
+import type { AllocationLimits } from '../settings';
 import type { AllocationJudge, ShareChange } from './judge';
 
-/** Limits in the budget's unit, keyed by campaign id; `maxChange` a share of today's amount (0.5 = at most ±50%). */
-export interface AllocationLimits {
-  floor?: Record<string, number>;
-  ceiling?: Record<string, number>;
-  maxChange?: number;
-}
+export type { AllocationLimits } from '../settings';
 
 /** Least and most share of the budget per campaign. */
 export interface ShareBounds {

@@ -112,7 +112,10 @@ describe('defendedRecommendation', () => {
     expect(r.expected.interval90[0]).toBeGreaterThan(0);
     expect(r.expected.recommended - r.expected.today).toBeGreaterThanOrEqual(r.expected.interval90[0]);
     expect(Object.values(r.allocation).reduce((s, x) => s + x, 0)).toBeCloseTo(500, 6);
-    expect(r.journeys.fit + r.journeys.test).toBe(600);
+    expect(r.journeys.fit + r.journeys.select + r.journeys.test).toBe(600);
+    // The recommended allocation is the one ranked best on the selection part, not the best on the report part.
+    expect(r.candidates[0].method).toBe(r.method);
+    expect(Math.max(...r.candidates.map((c) => c.select))).toBe(r.candidates[0].select);
     // Same inputs, same seed: the same advice.
     const again = await defendedRecommendation({ ...base, scorer: planted(), budget: 500 });
     expect(again).toEqual(result);

@@ -13,6 +13,7 @@ import { keptModelFits, modelKey } from '../model-store';
 import { attributionWeights, createScorer, evaluateModel, trainModel, type TrainedModel } from '../models/train';
 import { checkPrepareSettings, prepareJourneys } from '../prepare';
 import { defendedRecommendation, type RecommendInput } from '../recommend';
+import { limitsForCampaigns } from '../recommend/limits';
 import type { WeightsByModel } from '../prepared';
 import { DEFAULT_COUNTERFACTUAL, PIPELINE_SHAPLEY_PERMUTATIONS, type CounterfactualSettings, type NeuralModelName } from '../settings';
 import { checkSimulateSettings, replayInput, sweepPitches, UNIFORM_MODEL } from '../simulate';
@@ -397,6 +398,7 @@ export function recommendInput(ctx: RunContext): Omit<RecommendInput, 'signal' |
     journeys: cf.journeys,
     seed: ctx.settings.prepare.seed,
     noAds: cf.noAds,
+    ...(cf.limits ? { limits: limitsForCampaigns(cf.limits, preparedOf(ctx).campaignIds).limits } : {}),
   };
 }
 
@@ -405,6 +407,12 @@ const recommendStep: Step = {
   skip: (ctx) => (counterfactualSettings(ctx).recommend === false ? 'off in the settings' : !judgeOf(ctx) ? 'needs the attention model' : null),
   async run(ctx, progress) {
     const began = Date.now();
+    const limits = counterfactualSettings(ctx).limits;
+    const dropped = limits ? limitsForCampaigns(limits, preparedOf(ctx).campaignIds).dropped : [];
+    if (dropped.length > 0) {
+      const named = dropped.slice(0, 5).join(', ') + (dropped.length > 5 ? ` and ${dropped.length - 5} more` : '');
+      ctx.notes.push(`Recommendation: the limits on ${dropped.length} campaign${dropped.length === 1 ? '' : 's'} (${named}) do not apply: the preparation did not keep ${dropped.length === 1 ? 'it' : 'them'}.`);
+    }
     try {
       const result = await defendedRecommendation({ ...recommendInput(ctx), signal: ctx.callbacks.signal, onProgress: progress });
       if (result.ok) ctx.recommendation = { ...result.recommendation, seconds: (Date.now() - began) / 1000 };

@@ -9,6 +9,7 @@ import {
   type NoAdsScore,
   type RunSettings as Settings,
 } from '../../core/settings';
+import { parseLimitsFile } from '../../core/recommend/limits';
 import type { JobResult } from '../../shared/protocol';
 import { SqlExport } from './SqlExport';
 
@@ -18,12 +19,15 @@ interface Props {
   onChange: (next: Settings) => void;
   /** Deletes the trained models kept in this browser; resolves to how many there were. */
   onForgetKeptModels: () => Promise<JobResult<number>>;
+  /** The loaded log's campaigns, which a limits file may name. */
+  campaignIds?: readonly string[];
 }
 
 /** The run's options with the article's defaults, each explained in one line. */
-export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: Props) {
+export function RunSettings({ value, disabled, onChange, onForgetKeptModels, campaignIds = [] }: Props) {
   const id = useId();
   const [forgotten, setForgotten] = useState<string | null>(null);
+  const [limitsMessage, setLimitsMessage] = useState<string | null>(null);
   const forget = async () => {
     setForgotten('Deleting…');
     const result = await onForgetKeptModels();
@@ -237,7 +241,103 @@ export function RunSettings({ value, disabled, onChange, onForgetKeptModels }: P
           <option value="model">the model&apos;s score for the user (experts)</option>
         </select>,
       )}
+      <LimitsFields
+        id={id}
+        limits={cf.limits}
+        campaignIds={campaignIds}
+        disabled={disabled}
+        message={limitsMessage}
+        onMessage={setLimitsMessage}
+        onChange={(limits) => counterfactual({ limits })}
+      />
       <SqlExport settings={value.prepare} />
     </fieldset>
+  );
+}
+
+interface LimitsProps {
+  id: string;
+  limits: CounterfactualSettings['limits'];
+  campaignIds: readonly string[];
+  disabled: boolean;
+  message: string | null;
+  onMessage: (message: string | null) => void;
+  onChange: (limits: CounterfactualSettings['limits']) => void;
+}
+
+/**
+ * The recommendation's limits (issue 13): the largest change per campaign as
+ * a percentage of today's amount, and a limits file with a floor and a
+ * ceiling per campaign. A bad file changes nothing and says why.
+ */
+function LimitsFields({ id, limits, campaignIds, disabled, message, onMessage, onChange }: LimitsProps) {
+  const floors = Object.keys(limits?.floor ?? {}).length;
+  const ceilings = Object.keys(limits?.ceiling ?? {}).length;
+  const [capText, setCapText] = useState(limits?.maxChange !== undefined ? String(Math.round(limits.maxChange * 1000) / 10) : '');
+  const set = (patch: Partial<NonNullable<CounterfactualSettings['limits']>>) => {
+    const next = { ...limits, ...patch };
+    for (const key of Object.keys(next) as (keyof typeof next)[]) if (next[key] === undefined) delete next[key];
+    onChange(Object.keys(next).length > 0 ? next : undefined);
+  };
+  const open = async (file: File | undefined) => {
+    if (!file) return;
+    const parsed = parseLimitsFile(await file.text(), campaignIds);
+    if (!parsed.ok) {
+      onMessage(parsed.reason);
+      return;
+    }
+    onMessage(null);
+    set({ floor: parsed.limits.floor, ceiling: parsed.limits.ceiling });
+  };
+  return (
+    <div className="field setting" data-testid="setting-limits">
+      <label htmlFor={`${id}-max-change`}>Largest change per campaign (%)</label>
+      <input
+        id={`${id}-max-change`}
+        data-testid="setting-max-change"
+        aria-describedby={`${id}-limits-help`}
+        type="number"
+        min={0}
+        step="any"
+        placeholder="no limit"
+        value={capText}
+        disabled={disabled}
+        onChange={(e) => {
+          setCapText(e.target.value);
+          const n = Number(e.target.value);
+          if (e.target.value === '') set({ maxChange: undefined });
+          else if (Number.isFinite(n) && n >= 0) set({ maxChange: n / 100 });
+        }}
+      />
+      <label htmlFor={`${id}-limits-file`}>Floors and ceilings (CSV: campaign id,floor,ceiling)</label>
+      <input
+        id={`${id}-limits-file`}
+        data-testid="limits-file-input"
+        type="file"
+        accept=".csv,text/csv"
+        disabled={disabled}
+        onChange={(e) => {
+          void open(e.target.files?.[0]);
+          e.target.value = '';
+        }}
+      />
+      {(floors > 0 || ceilings > 0) && (
+        <span className="help" role="status" data-testid="limits-status">
+          {floors} floor{floors === 1 ? '' : 's'} and {ceilings} ceiling{ceilings === 1 ? '' : 's'} set.{' '}
+          <button type="button" data-testid="limits-clear" disabled={disabled} onClick={() => set({ floor: undefined, ceiling: undefined })}>
+            Clear floors and ceilings
+          </button>
+        </span>
+      )}
+      {message && (
+        <span className="form-problem" role="alert" data-testid="limits-message">
+          {message} Nothing was changed.
+        </span>
+      )}
+      <span className="help" id={`${id}-limits-help`}>
+        Limits the recommendation honours, in the budget&apos;s unit: no campaign moves more than this share of today&apos;s amount, and none goes below its
+        floor or above its ceiling. Blank: no limit.
+      </span>
+    </div>
   );
 }
