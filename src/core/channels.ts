@@ -5,7 +5,7 @@
  * reads the file's text and hands it here; nothing is changed unless the whole
  * file is good.
  */
-import Papa from 'papaparse';
+import { quoteCell, readCampaignCsv } from './campaign-csv';
 import type { EventTable } from './table';
 
 export interface CampaignLabel {
@@ -24,14 +24,6 @@ export const CHANNEL_FILE_COLUMNS = ['campaign id', 'name', 'channel'] as const;
 /** The channel of a campaign the labels do not place. */
 export const UNGROUPED = '(no channel)';
 
-const normalise = (h: string) => h.trim().toLowerCase().replace(/[_\s]+/g, ' ');
-
-/** Shows a cell from the user's file in a message: quoted, cut short. */
-function quote(text: string): string {
-  const t = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  return `"${t}"`;
-}
-
 /**
  * Reads a channel file against the campaigns of the loaded log. Every row
  * must name a campaign of the log, once, with a non-empty name; a channel may
@@ -39,26 +31,12 @@ function quote(text: string): string {
  * the one message; a bad file yields no labels at all.
  */
 export function parseChannelFile(text: string, campaignIds: readonly string[]): ChannelFileResult {
-  const fail = (reason: string): ChannelFileResult => ({ ok: false, reason });
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: 'greedy' });
-  const rows = parsed.data;
-  if (rows.length === 0) return fail('The channel file is empty: it needs the header "campaign id,name,channel" and one row per campaign.');
-  const header = rows[0].map(normalise);
-  if (header.length !== CHANNEL_FILE_COLUMNS.length || header.some((h, i) => h !== CHANNEL_FILE_COLUMNS[i])) {
-    return fail(`The channel file's columns must be "campaign id,name,channel"; this one has "${rows[0].map((h) => h.trim()).join(',')}".`);
-  }
-  if (rows.length === 1) return fail('The channel file has a header but no campaigns.');
-  const known = new Set(campaignIds);
+  const read = readCampaignCsv(text, 'channel file', CHANNEL_FILE_COLUMNS, campaignIds);
+  if (!read.ok) return read;
   const labels: CampaignLabels = {};
-  for (let r = 1; r < rows.length; r++) {
-    const line = r + 1;
-    const row = rows[r];
-    if (row.length !== CHANNEL_FILE_COLUMNS.length) return fail(`Line ${line} of the channel file has ${row.length} fields; it needs 3 (campaign id, name, channel).`);
-    const [id, name, channel] = row.map((c) => c.trim());
-    if (id === '') return fail(`Line ${line} of the channel file has no campaign id.`);
-    if (!known.has(id)) return fail(`Line ${line} of the channel file names campaign ${quote(id)}, which is not in the loaded log.`);
-    if (Object.hasOwn(labels, id)) return fail(`Campaign ${quote(id)} is listed twice in the channel file (again on line ${line}).`);
-    if (name === '') return fail(`Line ${line} of the channel file gives campaign ${quote(id)} an empty name.`);
+  for (const { line, id, cells } of read.rows) {
+    const [name, channel] = cells;
+    if (name === '') return { ok: false, reason: `Line ${line} of the channel file gives campaign ${quoteCell(id)} an empty name.` };
     labels[id] = { name, channel };
   }
   return { ok: true, labels };

@@ -5,7 +5,7 @@
  * today's amount. Pure: the UI and the CLI hand the file's text here; a bad
  * file yields no limits at all, with the first problem as the one message.
  */
-import Papa from 'papaparse';
+import { quoteCell, readCampaignCsv } from '../campaign-csv';
 import type { AllocationLimits } from '../settings';
 
 export type LimitsFileResult = { ok: true; limits: Pick<AllocationLimits, 'floor' | 'ceiling'>; campaigns: number } | { ok: false; reason: string };
@@ -13,54 +13,33 @@ export type LimitsFileResult = { ok: true; limits: Pick<AllocationLimits, 'floor
 /** The header the file must have, in this order (case, underscores and spaces around names do not matter). */
 export const LIMITS_FILE_COLUMNS = ['campaign id', 'floor', 'ceiling'] as const;
 
-const normalise = (h: string) => h.trim().toLowerCase().replace(/[_\s]+/g, ' ');
-
-function quote(text: string): string {
-  return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
-}
-
 /**
  * Reads a limits file against the campaigns of the loaded log: every row names
  * a campaign of the log once; floor and ceiling are blank or numbers of 0 or
  * more, the floor not above the ceiling.
  */
 export function parseLimitsFile(text: string, campaignIds: readonly string[]): LimitsFileResult {
+  const read = readCampaignCsv(text, 'limits file', LIMITS_FILE_COLUMNS, campaignIds);
+  if (!read.ok) return read;
   const fail = (reason: string): LimitsFileResult => ({ ok: false, reason });
-  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: 'greedy' }).data;
-  if (rows.length === 0) return fail('The limits file is empty: it needs the header "campaign id,floor,ceiling" and one row per campaign.');
-  const header = rows[0].map(normalise);
-  if (header.length !== LIMITS_FILE_COLUMNS.length || header.some((h, i) => h !== LIMITS_FILE_COLUMNS[i])) {
-    return fail(`The limits file's columns must be "campaign id,floor,ceiling"; this one has "${rows[0].map((h) => h.trim()).join(',')}".`);
-  }
-  if (rows.length === 1) return fail('The limits file has a header but no campaigns.');
-  const known = new Set(campaignIds);
   const floor: Record<string, number> = {};
   const ceiling: Record<string, number> = {};
-  const seen = new Set<string>();
-  for (let r = 1; r < rows.length; r++) {
-    const line = r + 1;
-    const row = rows[r].map((c) => c.trim());
-    if (row.length !== 3) return fail(`Line ${line} of the limits file has ${row.length} fields; it needs 3 (campaign id, floor, ceiling).`);
-    const [id, low, high] = row;
-    if (id === '') return fail(`Line ${line} of the limits file has no campaign id.`);
-    if (!known.has(id)) return fail(`Line ${line} of the limits file names campaign ${quote(id)}, which is not in the loaded log.`);
-    if (seen.has(id)) return fail(`Campaign ${quote(id)} is listed twice in the limits file (again on line ${line}).`);
-    seen.add(id);
+  for (const { line, id, cells } of read.rows) {
     const amount = (cell: string, what: string): number | string | undefined => {
       if (cell === '') return undefined;
       const v = Number(cell);
-      return Number.isFinite(v) && v >= 0 ? v : `Line ${line} of the limits file: the ${what} ${quote(cell)} is not a number of 0 or more.`;
+      return Number.isFinite(v) && v >= 0 ? v : `Line ${line} of the limits file: the ${what} ${quoteCell(cell)} is not a number of 0 or more.`;
     };
-    const f = amount(low, 'floor');
-    const c = amount(high, 'ceiling');
+    const f = amount(cells[0], 'floor');
+    const c = amount(cells[1], 'ceiling');
     if (typeof f === 'string') return fail(f);
     if (typeof c === 'string') return fail(c);
-    if (f === undefined && c === undefined) return fail(`Line ${line} of the limits file gives campaign ${quote(id)} neither a floor nor a ceiling.`);
-    if (f !== undefined && c !== undefined && f > c) return fail(`Line ${line} of the limits file: campaign ${quote(id)}'s floor ${f} is above its ceiling ${c}.`);
+    if (f === undefined && c === undefined) return fail(`Line ${line} of the limits file gives campaign ${quoteCell(id)} neither a floor nor a ceiling.`);
+    if (f !== undefined && c !== undefined && f > c) return fail(`Line ${line} of the limits file: campaign ${quoteCell(id)}'s floor ${f} is above its ceiling ${c}.`);
     if (f !== undefined) floor[id] = f;
     if (c !== undefined) ceiling[id] = c;
   }
-  return { ok: true, limits: { floor, ceiling }, campaigns: seen.size };
+  return { ok: true, limits: { floor, ceiling }, campaigns: read.rows.length };
 }
 
 /** A cap on change given as a share (0.5 = ±50%): a number of 0 or more. */
