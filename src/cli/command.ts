@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 export interface CliCommand {
@@ -49,4 +50,14 @@ export function withUsageErrors(run: (args: string[]) => Promise<number>): (args
       throw err;
     }
   };
+}
+
+/** A small text file a flag names (weights, limits), or null after saying on stderr that `what` cannot be read. */
+export async function readTextFile(path: string, what: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    log(`Cannot read the ${what} ${path}.`);
+    return null;
+  }
 }

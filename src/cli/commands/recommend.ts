@@ -7,12 +7,12 @@
  * exactly {method, why, unit, budget, allocation, expected}; stdout a JSON
  * summary (the same object when there is no --out).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { RunStep } from '../../core/methods';
 import type { DefendedRecommendation } from '../../core/recommend';
 import { checkMaxChange, parseLimitsFile } from '../../core/recommend/limits';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings } from '../../core/settings';
-import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
+import { log, parseArgs, printJson, readTextFile, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, TRAIN_OPTIONS, trainSettingsFromFlags, type FlagValues } from '../flags';
 import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
 import { runCliSteps } from '../run';
@@ -80,13 +80,8 @@ async function run(args: string[]): Promise<number> {
   }
   settings.prepare = loaded.prepare;
   if (typeof values.limits === 'string') {
-    let text: string;
-    try {
-      text = await readFile(values.limits, 'utf8');
-    } catch {
-      log(`Cannot read the limits file ${values.limits}.`);
-      return 1;
-    }
+    const text = await readTextFile(values.limits, 'limits file');
+    if (text === null) return 1;
     const campaignIds = loaded.table ? loaded.table.campaignIds : loaded.prepared!.campaignIds;
     const limits = parseLimitsFile(text, campaignIds);
     if (!limits.ok) {

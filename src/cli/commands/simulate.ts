@@ -7,13 +7,12 @@
  * the touchpoints they received), next to the article's all-or-nothing count.
  * stdout: the results as JSON.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { RunStep } from '../../core/methods';
 import type { ReplayScope } from '../../core/simulate';
 import { DEFAULT_COUNTERFACTUAL, defaultRunSettings, type RunSettings, type SimulateSettings } from '../../core/settings';
 import { parseWeights, weightsFormatOf } from '../../core/weights';
-import { log, parseArgs, printJson, UsageError, withUsageErrors, type CliCommand } from '../command';
+import { log, parseArgs, printJson, readTextFile, UsageError, withUsageErrors, type CliCommand } from '../command';
 import { INPUT_OPTIONS, INPUT_USAGE, MODEL_OPTIONS, MODEL_USAGE, NO_ADS_OPTIONS, NO_ADS_USAGE, noAdsFromFlags, parsePitches, PREPARE_OPTIONS, PREPARE_USAGE, prepareSettingsFromFlags, scorerTrainSettings } from '../flags';
 import { judgeFor } from '../model-loader';
 import { checkInputArgs, loadCommandInput, PREPARED_OPTIONS, PREPARED_USAGE } from '../prepared-file';
@@ -68,13 +67,8 @@ async function run(args: string[]): Promise<number> {
   const train = judge === 'model' ? scorerTrainSettings(values, flags.settings.seed) : null;
   if (judge === 'article' && values.model !== undefined) log('--model is only read by --replay model; ignored.');
 
-  let weightsText: string;
-  try {
-    weightsText = await readFile(values.weights, 'utf8');
-  } catch {
-    log(`Cannot read the weights file ${values.weights}.`);
-    return 1;
-  }
+  const weightsText = await readTextFile(values.weights, 'weights file');
+  if (weightsText === null) return 1;
   const parsed = parseWeights(weightsText, weightsFormatOf(basename(values.weights), weightsText));
   if (!parsed.ok) {
     log(parsed.error);
