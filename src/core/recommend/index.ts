@@ -6,15 +6,17 @@
  * today's split and a 90% interval on that gain. When no allocation beats
  * today's split by more than its interval, the advice is to keep today's split.
  *
+ * The intervals are simultaneous: each candidate's is a 1 - 0.1/K bootstrap
+ * interval, K the allocations compared with today's (Bonferroni), so all K
+ * hold together with at least 90% probability, and so does the one of the
+ * allocation picked for ranking best. A plain 90% interval on the best of K
+ * would be too narrow (the winner's curse): the luckiest candidate on the
+ * held-out journeys is also the one most likely to clear zero by chance.
+ *
  * The scored journeys (the model-based methods' sample of test journeys) are
- * cut in three at random, seeded. Pitches are chosen and the allocation is
- * searched on the fit part; every candidate is ranked on the selection part,
- * and only the best-ranked one is then judged against today's split on the
- * report part. So no allocation wins by fitting the journeys it is judged on,
- * and the gain and interval the app reports are not those of the luckiest of
- * several candidates on the same journeys (the winner's curse): if the
- * selected allocation does not beat today's split by more than its interval
- * on the report part, the advice is to keep today's split.
+ * cut in two at random, seeded: pitches are chosen and the allocation is
+ * searched on the fit half; every candidate is then judged on the other half,
+ * so none wins by fitting the journeys it is judged on.
  */
 import { bootstrapIntervals } from '../counterfactual/bootstrap';
 import { journeyWeights, selectJourneys, throwIfAborted } from '../counterfactual/journey-batch';
@@ -67,17 +69,12 @@ export interface RecommendCandidate {
   /** A catalog method key, OPTIMISED or TODAY. */
   method: string;
   label: string;
-  /** The pitch chosen on the fit part, for a method's weights. */
+  /** The pitch chosen on the fit half, for a method's weights. */
   pitch?: number;
-  /** Expected conversions on the fit part, the selection part (which ranks the candidates) and the report part. */
+  /** Expected conversions on the fit half and on the held-out half. */
   fit: number;
-  select: number;
   test: number;
-  /**
-   * test - today's on the report part, with its paired 90% bootstrap interval.
-   * Shown for every candidate; only the one ranked best on the selection part
-   * can be recommended on it.
-   */
+  /** test - today's on the held-out half, with its paired bootstrap interval, 90% simultaneous over the candidates. */
   gain: number;
   interval90: [number, number];
 }
@@ -93,12 +90,11 @@ export interface DefendedRecommendation {
   allocation: Record<string, number>;
   /** Today's split (each campaign's share of the impressions or cost the prepared journeys stand for in the log) of the same budget. */
   today: Record<string, number>;
-  /** Expected conversions on the report part's journeys, and the 90% interval of recommended - today. */
+  /** Expected conversions on the held-out journeys, and the 90% simultaneous interval of recommended - today. */
   expected: { recommended: number; today: number; interval90: [number, number] };
-  /** Every allocation compared, best on the selection part first. */
+  /** Every allocation compared, best held-out result first. */
   candidates: RecommendCandidate[];
-  /** Journeys in the fit, selection and report parts (`test`: the report part, the held-out journeys the answer quotes). */
-  journeys: { fit: number; select: number; test: number };
+  journeys: { fit: number; test: number };
   /** Journeys the model scored (each distinct served set once). */
   scored: number;
   optimiserMoves: number;
@@ -124,25 +120,21 @@ function limitsText(limits: AllocationLimits | undefined): string {
   return parts.length > 0 ? ` within the limits set (${parts.join(', ')})` : '';
 }
 
+/** The per-candidate level that makes `compared` intervals hold together at `level` (Bonferroni). */
+export function simultaneousLevel(level: number, compared: number): number {
+  return 1 - (1 - level) / Math.max(1, compared);
+}
+
 function formatGain(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
 }
 
-/**
- * Shares of the scored journeys in the fit, selection and report parts. The
- * fit part searches (pitches, the optimiser's moves); the selection part only
- * ranks a handful of candidates; the report part carries the interval the
- * advice rests on, so it gets as many journeys as the fit part.
- */
-export const PART_SHARES = { fit: 0.4, select: 0.2, report: 0.4 } as const;
-
-/** The fit, selection and report parts of the scored journeys: a seeded shuffle cut in three, each part sorted. */
-function parts(journeys: Uint32Array, seed: number): [Uint32Array, Uint32Array, Uint32Array] {
+/** The fit and held-out halves of the scored journeys: a seeded shuffle cut in two, each half sorted. */
+function halves(journeys: Uint32Array, seed: number): [Uint32Array, Uint32Array] {
   const pool = Uint32Array.from(journeys);
-  createRng(seed).fork('recommend-parts').shuffle(pool);
-  const fitEnd = Math.round(pool.length * PART_SHARES.fit);
-  const selectEnd = fitEnd + Math.round(pool.length * PART_SHARES.select);
-  return [pool.slice(0, fitEnd).sort(), pool.slice(fitEnd, selectEnd).sort(), pool.slice(selectEnd).sort()];
+  createRng(seed).fork('recommend-halves').shuffle(pool);
+  const cut = Math.ceil(pool.length / 2);
+  return [pool.slice(0, cut).sort(), pool.slice(cut).sort()];
 }
 
 /**
@@ -175,22 +167,22 @@ function volumes(prepared: PreparedData, weight: Float64Array, unit: SimulateSet
   return { byCampaign, total };
 }
 
-/** The scored journeys cut into the fit, selection and report parts, as the recommendation cuts them. */
-export function judgedParts(
+/** The scored journeys cut into the fit half and the held-out half, as the recommendation cuts them. */
+export function judgedHalves(
   prepared: PreparedData,
   maxJourneys: number,
   seed: number,
   journeys: 'test' | 'all' = 'test',
-): { ok: true; fit: Uint32Array; select: Uint32Array; test: Uint32Array } | { ok: false; error: string } {
+): { ok: true; fit: Uint32Array; test: Uint32Array } | { ok: false; error: string } {
   const sample = sampleForCounterfactual(prepared, maxJourneys, seed, journeys);
   const scoredJourneys = selectJourneys(sample.journeys.split, 'test');
-  if (scoredJourneys.length < 6) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 6.' };
-  const [fit, select, test] = parts(scoredJourneys, seed);
-  return { ok: true, fit, select, test };
+  if (scoredJourneys.length < 4) return { ok: false, error: 'Too few journeys to judge allocations on: it needs at least 4.' };
+  const [fit, test] = halves(scoredJourneys, seed);
+  return { ok: true, fit, test };
 }
 
 /**
- * What-if (issue 14): the judge of the recommendation's report part, for
+ * What-if (issue 14): the judge of the recommendation's held-out half, for
  * one allocation at a time. An allocation of `budget` split as the defended
  * recommendation splits it judges to that recommendation's expected
  * conversions; amounts that add up to more or less than `budget` spend more
@@ -199,27 +191,27 @@ export function judgedParts(
 export function heldOutJudge(
   input: Pick<RecommendInput, 'prepared' | 'scorer' | 'unit' | 'maxJourneys' | 'journeys' | 'seed' | 'reweight' | 'noAds'> & { budget: number },
 ): { ok: true; judge: AllocationJudge } | { ok: false; error: string } {
-  const cut = judgedParts(input.prepared, input.maxJourneys, input.seed, input.journeys);
+  const cut = judgedHalves(input.prepared, input.maxJourneys, input.seed, input.journeys);
   if (!cut.ok) return cut;
-  return { ok: true, judge: judgeOfPart(input, cut.test) };
+  return { ok: true, judge: judgeOfHalf(input, cut.test) };
 }
 
 /**
- * The judge of one part. The budget is given against the prepared journeys'
+ * The judge of one half. The budget is given against the prepared journeys'
  * volume; the judge prices each impression at what its journey stands for, so
- * each part gets the same fraction of the log's volume that the budget is of
+ * each half gets the same fraction of the log's volume that the budget is of
  * the prepared volume.
  */
-function judgeOfPart(
+function judgeOfHalf(
   input: Pick<RecommendInput, 'prepared' | 'scorer' | 'unit' | 'reweight' | 'noAds' | 'signal'> & { budget: number },
   journeys: Uint32Array,
 ): AllocationJudge {
   const { prepared, unit } = input;
   const reweight = input.reweight ?? true;
   const preparedVolume = volumes(prepared, standsFor(prepared, false), unit).total;
-  const partVolume = volumes(prepared, standsFor(prepared, reweight), unit, journeys).total;
+  const halfVolume = volumes(prepared, standsFor(prepared, reweight), unit, journeys).total;
   return new AllocationJudge(prepared, input.scorer, journeys, {
-    budget: preparedVolume > 0 ? (input.budget * partVolume) / preparedVolume : 0,
+    budget: preparedVolume > 0 ? (input.budget * halfVolume) / preparedVolume : 0,
     unit,
     reweight,
     signal: input.signal,
@@ -242,15 +234,14 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const bounds = shareBounds(ids, today, budget, input.limits);
   if (!bounds.ok) return bounds;
 
-  const cut = judgedParts(prepared, input.maxJourneys, input.seed, input.journeys);
+  const cut = judgedHalves(prepared, input.maxJourneys, input.seed, input.journeys);
   if (!cut.ok) return cut;
-  const { fit: fitJourneys, select: selectPart, test: testJourneys } = cut;
-  const judgeOn = (journeys: Uint32Array) => judgeOfPart({ ...input, budget }, journeys);
+  const { fit: fitJourneys, test: testJourneys } = cut;
+  const judgeOn = (journeys: Uint32Array) => judgeOfHalf({ ...input, budget }, journeys);
   const fit = judgeOn(fitJourneys);
-  const selection = judgeOn(selectPart);
   const test = judgeOn(testJourneys);
 
-  // Each method's allocation at each pitch, fitted to the limits; its best pitch chosen on the fit part.
+  // Each method's allocation at each pitch, fitted to the limits; its best pitch chosen on the fit half.
   const methods = Object.entries(budgetMethods(input.weights));
   const pitches = input.pitches.filter((p) => Number.isFinite(p) && p > 0);
   const planned = methods.length * pitches.length + 1;
@@ -266,7 +257,7 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
       const shares = fitToBounds(campaignBudgets(resolved.weights, 1, pitch, 'money'), bounds);
       const total = await fit.reset(shares);
       if (!best || total > best.fit) best = { method, pitch, shares, fit: total };
-      progress(++done, `${methodLabel(method)} at pitch ${pitch} on the fit part`);
+      progress(++done, `${methodLabel(method)} at pitch ${pitch} on the fit half`);
     }
     if (best) fitted.push(best);
   }
@@ -274,19 +265,17 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
   const optimised = await optimiseAllocation(fit, start, bounds, {
     ...input.optimiser,
     signal: input.signal,
-    onProgress: (moves, most) => progress(done + moves / most, `searching the allocation on the fit part (${moves} moves)`),
+    onProgress: (moves, most) => progress(done + moves / most, `searching the allocation on the fit half (${moves} moves)`),
   });
   fitted.push({ method: OPTIMISED, shares: optimised.shares, fit: optimised.expected });
   fitted.push({ method: TODAY, shares: start, fit: optimised.start });
-  progress(planned, 'ranking on the selection part, judging on the report part');
+  progress(planned, 'judging on the held-out half');
 
-  // Every candidate ranked on the selection part; judged on the report part, with the interval on
-  // its gain paired with today's on the same resamples.
+  // Every candidate on the held-out half; the interval on its gain is paired with today's on the same resamples.
   const judged = [];
   for (const c of fitted) {
     throwIfAborted(input.signal);
-    const select = await selection.reset(c.shares);
-    judged.push({ ...c, select, ...(await test.judge(c.shares)) });
+    judged.push({ ...c, ...(await test.judge(c.shares)) });
   }
   const todayJudged = judged[judged.length - 1];
   const n = testJourneys.length;
@@ -305,7 +294,8 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
     n,
     { group, total: totalOf, value },
     judged.length,
-    { seed: input.seed, level: RECOMMEND_LEVEL, replicates: input.replicates ?? 1000 },
+    // Today's split is compared with itself; the others are the K the intervals hold over together.
+    { seed: input.seed, level: simultaneousLevel(RECOMMEND_LEVEL, judged.length - 1), replicates: input.replicates ?? 1000 },
     test.weight,
   );
   progress(planned + 1, 'interval');
@@ -317,30 +307,23 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
       label: label(c.method),
       ...(c.pitch !== undefined ? { pitch: c.pitch } : {}),
       fit: c.fit,
-      select: c.select,
       test: c.total,
       gain: c.total - todayJudged.total,
       interval90: [c.method === TODAY ? 0 : lower[t], c.method === TODAY ? 0 : upper[t]] as [number, number],
     }))
-    // Best on the selection part first; a tie keeps today's split, then the catalog's order.
-    .sort((a, b) => b.select - a.select || Number(b.method === TODAY) - Number(a.method === TODAY));
-  // The one ranked best on the selection part, if it beats today's split there and by more than
-  // its interval on the report part; else today's split. No second choice is made on the report
-  // part: that would select on it again.
-  const todayCandidate = candidates.find((c) => c.method === TODAY)!;
+    // Best held-out result first; a tie keeps today's split, then the catalog's order.
+    .sort((a, b) => b.test - a.test || Number(b.method === TODAY) - Number(a.method === TODAY));
+  // The best held-out result among those that beat today's split by more than their interval; else today's split.
   const top = candidates.find((c) => c.method !== TODAY)!;
-  const ranksAbove = top.select > todayCandidate.select;
-  const winner = ranksAbove && top.interval90[0] > 0 ? top : undefined;
-  const chosen = winner ?? todayCandidate;
+  const winner = candidates.find((c) => c.method !== TODAY && c.interval90[0] > 0);
+  const chosen = winner ?? candidates.find((c) => c.method === TODAY)!;
   const name = (c: RecommendCandidate) => (c.pitch !== undefined ? `${c.label} at pitch ${c.pitch}` : c.label);
   const against = (c: RecommendCandidate) =>
-    `${formatGain(c.gain)} expected conversions against today's split, 90% interval ${formatGain(c.interval90[0])} to ${formatGain(c.interval90[1])}`;
-  const judgedBy = `of ${candidates.length} allocations${limitsText(input.limits)} judged by the model on journeys that chose none of them`;
+    `${formatGain(c.gain)} expected conversions against today's split, 90% interval ${formatGain(c.interval90[0])} to ${formatGain(c.interval90[1])} (simultaneous over the ${candidates.length - 1} allocations compared)`;
+  const judged_ = `of ${candidates.length} allocations${limitsText(input.limits)} judged by the model on held-out journeys`;
   const why = winner
-    ? `${capitalise(name(winner))} ranks best ${judgedBy}, and on a further ${testJourneys.length} held-out journeys it gains ${against(winner)}.`
-    : ranksAbove
-      ? `Keep today's split: ${name(top)} ranks best ${judgedBy}, but on a further ${testJourneys.length} held-out journeys it gains ${against(top)}, not more than its 90% interval.`
-      : `Keep today's split: it ranks best ${judgedBy} (the next, ${name(top)}, gains ${against(top)} on a further ${testJourneys.length} held-out journeys).`;
+    ? `${capitalise(name(winner))} ${winner === top ? 'ranks best' : 'ranks best of those that beat today\'s split by more than their interval'} ${judged_}: ${against(winner)}.`
+    : `Keep today's split: no allocation beats it by more than its 90% interval (the best ${judged_}, ${name(top)}, gains ${against(top)}).`;
   const shares = fitted.find((c) => c.method === chosen.method)!.shares;
   const amounts = (s: Float64Array) => Object.fromEntries(ids.map((id, c) => [id, s[c] * budget]));
   progress(planned + 2, 'done');
@@ -357,8 +340,8 @@ export async function defendedRecommendation(input: RecommendInput): Promise<Rec
       today: amounts(start),
       expected: { recommended: chosen.test, today: todayJudged.total, interval90: chosen.interval90 },
       candidates,
-      journeys: { fit: fitJourneys.length, select: selectPart.length, test: testJourneys.length },
-      scored: fit.scored + selection.scored + test.scored,
+      journeys: { fit: fitJourneys.length, test: testJourneys.length },
+      scored: fit.scored + test.scored,
       optimiserMoves: optimised.moves,
     },
   };

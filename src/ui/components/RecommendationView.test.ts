@@ -34,7 +34,7 @@ function defended(method: string, low: number): DefendedRecommendation {
     today: { a: 60, b: 40 },
     expected: { recommended: method === 'today' ? 10 : 14, today: 10, interval90: [low, method === 'today' ? 0 : 7] },
     candidates: [],
-    journeys: { fit: 40, select: 20, test: 40 },
+    journeys: { fit: 50, test: 50 },
     scored: 0,
     optimiserMoves: 0,
   };

@@ -175,8 +175,8 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
             Expected conversions on {formatCount(defended.journeys.test)} held-out journeys, judged by the attention model: <strong>{defended.expected.recommended.toFixed(1)}</strong>{' '}
             with this split, {defended.expected.today.toFixed(1)} with today&apos;s; gain {signed(defended.expected.recommended - defended.expected.today)}, 90% interval{' '}
             {signed(defended.expected.interval90[0])} to {signed(defended.expected.interval90[1])}. Pitches and the searched allocation were chosen on{' '}
-            {formatCount(defended.journeys.fit)} other journeys, and the allocations ranked on {formatCount(defended.journeys.select)} more, so the gain is not
-            that of the luckiest allocation on the journeys that report it. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
+            {formatCount(defended.journeys.fit)} other journeys. The intervals hold together over every allocation compared (Bonferroni), so the one picked
+            for ranking best keeps its 90%. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
             {defended.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
           </p>
           <details>
@@ -188,7 +188,6 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
                     <th scope="col">Allocation</th>
                     <th scope="col" className="num-col">Pitch</th>
                     <th scope="col" className="num-col">Fit journeys</th>
-                    <th scope="col" className="num-col">Ranking journeys</th>
                     <th scope="col" className="num-col">Held-out journeys</th>
                     <th scope="col" className="num-col">Gain against today</th>
                     <th scope="col" className="num-col">90% interval</th>
@@ -200,7 +199,6 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
                       <th scope="row">{c.label}</th>
                       <td className="num-col">{c.pitch ?? ''}</td>
                       <td className="num-col">{c.fit.toFixed(1)}</td>
-                      <td className="num-col">{c.select.toFixed(1)}</td>
                       <td className="num-col">{c.test.toFixed(1)}</td>
                       <td className="num-col">{signed(c.gain)}</td>
                       <td className="num-col">
