@@ -42,7 +42,7 @@ async function download(click: () => Promise<void>): Promise<{ name: string; tex
 async function channelFile(testInfo: TestInfo, name: string, text: string): Promise<void> {
   const path = testInfo.outputPath(name);
   await writeFile(path, text);
-  await page.getByTestId('channel-file').setInputFiles(path);
+  await page.getByTestId('channel-file-input').setInputFiles(path);
 }
 
 /** Money rows as the page carries them: key -> spend and conversions. */

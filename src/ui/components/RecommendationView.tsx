@@ -7,7 +7,7 @@ import type { CampaignRecommendation, Recommendation, RecommendationOptions, Swe
 import type { JobResult } from '../../shared/protocol';
 import { toCsv } from '../../shared/csv';
 import { downloadText } from '../download';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
 import { IDLE, done, failed, running, type AsyncStatus } from '../status';
 import { ErrorView } from './ErrorView';
 
@@ -21,7 +21,7 @@ interface Props {
 
 /** Money keeps cents; impressions are whole. */
 const amount = (v: number, unit: Sweep['unit']) =>
-  unit === 'money' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : formatCount(v);
+  unit === 'money' ? formatNumber(v, 2) : formatCount(v);
 
 /** The choice in the model list that shows the run's own recommendation. */
 const DEFENDED = '';
