@@ -2,7 +2,8 @@ import { useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CounterfactualRun } from '../../core/run/context';
 import { methodColour, methodLabel, orderMethods } from '../../core/methods';
-import { formatCount } from '../format';
+import { formatCount, formatNumber } from '../format';
+import { ChartTable } from './ChartTable';
 import { ChartActions } from './ChartActions';
 
 type ModelReplay = NonNullable<CounterfactualRun['modelReplay']>;
@@ -73,6 +74,13 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      <ChartTable
+        caption="Expected conversions per pitch and method"
+        columns={['Pitch', ...models.map((m) => methodLabel(m))]}
+        rows={data.map((row) => [String(row.pitch), ...models.map((m) => row[m])])}
+        format={(v) => formatNumber(v, 1)}
+        testId="roi-model-table"
+      />
       <table className="table" data-testid="roi-model-best">
         <thead>
           <tr>

@@ -10,6 +10,7 @@ import { downloadText } from '../download';
 import { formatCount, formatNumber } from '../format';
 import { PALETTE } from '../palette';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 
 export type DrawCurves = (groups: ResponseGroupRequest[], options: JobOptions) => Promise<JobResult<ResponseCurves>>;
 
@@ -182,6 +183,13 @@ function Chart({ curves, target, level }: { curves: ResponseCurves; target: RefO
           })}
         </tbody>
       </table>
+      <ChartTable
+        caption="Expected incremental conversions per budget multiple"
+        columns={[level === 'channel' ? 'Channel' : 'Campaign', ...multiples.map((m) => `${formatNumber(m, m % 1 ? 2 : 0)}× today's`)]}
+        rows={list.map((c) => [c.label, ...c.points.map((p) => p.incremental)])}
+        format={(v) => formatNumber(v, 2)}
+        testId="response-points-table"
+      />
     </figure>
   );
 }

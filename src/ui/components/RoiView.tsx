@@ -5,6 +5,7 @@ import type { CounterfactualRun } from '../../core/run/context';
 import type { Sweep } from '../../core/simulate';
 import { formatCount } from '../format';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 import { ModelReplayChart } from './ModelReplayChart';
 
 interface Props {
@@ -159,6 +160,13 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      <ChartTable
+        caption="Conversions kept per pitch and method"
+        columns={['Pitch', ...sweep.models.map((m) => methodLabel(m.model))]}
+        rows={data.map((row) => [String(row.pitch), ...sweep.models.map((m) => row[m.model])])}
+        format={formatCount}
+        testId="roi-table"
+      />
       <table className="table" data-testid="roi-best">
         <thead>
           <tr>

@@ -1,7 +1,8 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { methodColour } from '../../core/methods';
 import type { JobProgress, PipelineStep, RunResults } from '../../shared/protocol';
-import { formatPercent } from '../format';
+import { formatNumber, formatPercent } from '../format';
+import { ChartTable } from './ChartTable';
 import { overallShare, stepLabel, type RunProgress } from '../run-progress';
 import type { BackendInUse, LossPoint } from '../state/run-reducer';
 import type { AsyncStatus } from '../status';
@@ -117,6 +118,13 @@ function LossChart({ losses }: { losses: readonly LossPoint[] }) {
           ])}
         </LineChart>
       </ResponsiveContainer>
+      <ChartTable
+        caption="Loss per epoch"
+        columns={['Epoch', ...models.flatMap((m) => [`${m} training`, `${m} validation`])]}
+        rows={data.map((row) => [String(row.epoch), ...models.flatMap((m) => [row[`${m} train`] ?? Number.NaN, row[`${m} validation`] ?? Number.NaN])])}
+        format={(v) => formatNumber(v, 4)}
+        testId="loss-table"
+      />
     </figure>
   );
 }

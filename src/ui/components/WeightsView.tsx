@@ -18,6 +18,7 @@ import type { RunResults } from '../../shared/protocol';
 import { asShares, pearson, spearman } from '../../shared/stats';
 import { formatCount, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 
 const WINDOW = 15;
 /** Shown side by side until the user picks others: the article's three, plus the planted truth on demo data. */
@@ -173,6 +174,13 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             </BarChart>
           </ResponsiveContainer>
         </div>
+        <ChartTable
+          caption="Share of the credit per campaign and method, in the chart's order"
+          columns={['Campaign', ...series.map((s) => methodLabel(s.model))]}
+          rows={order.map((i) => [campaignName(labels, ids[i]), ...series.map((s) => s.shares[i])])}
+          format={formatPercent}
+          testId="weights-table"
+        />
       </figure>
       {points.length > 0 && x && y && (
         <figure className="chart">
@@ -193,6 +201,13 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
               </ScatterChart>
             </ResponsiveContainer>
           </div>
+          <ChartTable
+            caption={`${methodLabel(y.model)} against last-touch per campaign`}
+            columns={['Campaign', 'last-touch share', `${methodLabel(y.model)} share`]}
+            rows={points.map((p) => [campaignName(labels, p.campaign), p.x, p.y])}
+            format={formatPercent}
+            testId="weights-scatter-table"
+          />
         </figure>
       )}
     </div>
