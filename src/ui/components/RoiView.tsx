@@ -3,7 +3,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { methodColour, methodLabel } from '../../core/methods';
 import type { CounterfactualRun } from '../../core/run/context';
 import type { Sweep } from '../../core/simulate';
-import { formatCount } from '../format';
+import { formatCount, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
 import { ChartTable } from './ChartTable';
 import { ModelReplayChart } from './ModelReplayChart';
@@ -186,7 +186,7 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
                 <th scope="row">{methodLabel(m.model)}</th>
                 <td className="num-col">{m.best.pitch}</td>
                 <td className="num-col" data-value={m.best.conversions}>{formatCount(m.best.conversions)}</td>
-                <td className="num-col">{base > 0 ? `${(((m.best.conversions - base) / base) * 100).toFixed(1)}%` : '–'}</td>
+                <td className="num-col">{base > 0 ? formatPercent((m.best.conversions - base) / base) : '–'}</td>
               </tr>
             );
           })}

@@ -71,7 +71,7 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
             <p className="muted" data-testid="step-timings">
               Seconds per step:{' '}
               {Object.entries(status.value.timings)
-                .map(([step, t]) => `${stepLabel(step as PipelineStep)} ${(t ?? 0).toFixed(1)}`)
+                .map(([step, t]) => `${stepLabel(step as PipelineStep)} ${formatNumber(t ?? 0, 1)}`)
                 .join(', ')}
               .
             </p>
@@ -102,8 +102,8 @@ function LossChart({ losses }: { losses: readonly LossPoint[] }) {
         <LineChart data={data} margin={{ top: 8, right: 24, bottom: 20, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="epoch" allowDecimals={false} label={{ value: 'epoch', position: 'insideBottom', offset: -10 }} />
-          <YAxis width={56} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} />
-          <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+          <YAxis width={56} domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 2)} />
+          <Tooltip formatter={(v) => formatNumber(Number(v), 4)} />
           <Legend verticalAlign="top" />
           {models.flatMap((m, i) => [
             <Line key={`${m}-t`} dataKey={`${m} train`} stroke={methodColour(m, i)} isAnimationActive={false} dot />,

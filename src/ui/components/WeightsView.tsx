@@ -16,7 +16,7 @@ import {
 import { isTotalsMethod, methodColour, methodLabel, orderMethods } from '../../core/methods';
 import type { RunResults } from '../../shared/protocol';
 import { asShares, pearson, spearman } from '../../shared/stats';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
 import { ChartTable } from './ChartTable';
 
@@ -113,7 +113,7 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             {closest.map((c, i) => (
               <span key={c.model} data-model={c.model} data-value={c.rho}>
                 {i > 0 && ' · '}
-                {methodLabel(c.model)} {Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a'}
+                {methodLabel(c.model)} {Number.isFinite(c.rho) ? formatNumber(c.rho, 2) : 'n/a'}
               </span>
             ))}
           </p>
@@ -188,7 +188,7 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             {methodLabel(y.model)} against last-touch, one dot per campaign <ChartActions target={scatterRef} name="weights-scatter" />
           </figcaption>
           <p className="muted" data-testid="weights-correlation" data-value={correlation}>
-            Correlation (Pearson): {Number.isFinite(correlation) ? correlation.toFixed(3) : 'not defined'}
+            Correlation (Pearson): {Number.isFinite(correlation) ? formatNumber(correlation, 3) : 'not defined'}
           </p>
           <div ref={scatterRef} data-testid="weights-scatter" data-correlation={correlation}>
             <ResponsiveContainer width="100%" height={300}>
