@@ -29,11 +29,15 @@ const MAX_HEIGHT = 1800;
 
 async function shoot(page: Page, target: Locator, file: string): Promise<void> {
   await target.scrollIntoViewIfNeeded();
+  // No chart tooltip left open where the last click was.
+  await page.mouse.move(0, 0);
   const box = await target.boundingBox();
   if (!box) throw new Error(`${file}: the section is not on the page.`);
+  // boundingBox is in the viewport's coordinates; a full-page clip is in the page's.
+  const scroll = await page.evaluate<{ x: number; y: number }>('({ x: window.scrollX, y: window.scrollY })');
   const path = join(values.out!, file);
   // Long sections are cut to their top: the picture shows what a reader sees first.
-  await page.screenshot({ path, fullPage: true, clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, MAX_HEIGHT) } });
+  await page.screenshot({ path, fullPage: true, clip: { x: box.x + scroll.x, y: box.y + scroll.y, width: box.width, height: Math.min(box.height, MAX_HEIGHT) } });
   process.stderr.write(`${path}: ${Math.round(statSync(path).size / 1024)} KB\n`);
 }
 
