@@ -90,7 +90,7 @@ test('grouped into channels, there is one curve per channel', async ({}, testInf
   const channels = ['Search', 'Social', 'Video'];
   const path = testInfo.outputPath('channels.csv');
   await writeFile(path, ['campaign id,name,channel', ...ids.map((id, i) => `${id},Campaign ${i},${channels[i % 3]}`)].join('\n'));
-  await page.getByTestId('channel-file').setInputFiles(path);
+  await page.getByTestId('channel-file-input').setInputFiles(path);
   await page.getByTestId('level-channel').check();
   const chart = page.getByTestId('response-chart');
   await expect(chart).toHaveAttribute('data-groups', '3', { timeout: 120_000 });

@@ -122,9 +122,9 @@ export interface RunResults {
   /**
    * Logs with a cost column (issue 14): `spend`, each prepared campaign's cost
    * summed over every row of the loaded log, parallel to campaignIds; and
-   * `judgedSpend`, its cost on the journeys the attention model's Shapley
-   * values were judged on, counted as they count them (unconverted journeys
-   * 1 / negativeSamplingRate times), present with those values.
+   * `judgedSpend`, its cost on the journeys the attention model's removal
+   * effects and Shapley values were judged on, counted as they count them
+   * (unconverted journeys 1 / negativeSamplingRate times), present with those values.
    */
   money?: { spend: number[]; judgedSpend?: number[] };
   /** Wall seconds per step that ran; absent in older sessions. */

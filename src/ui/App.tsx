@@ -14,7 +14,9 @@ import { useLabels } from './hooks/useLabels';
 import { useLoad } from './hooks/useLoad';
 import { useRun } from './hooks/useRun';
 import { useSession } from './hooks/useSession';
+import type { WhatIfState } from './answer';
 import { reportHtml } from './report';
+import type { ResponseCurves, RunResults } from '../shared/protocol';
 
 /** The page: what each hook knows, laid out. Loading, the run and sessions live in ./hooks. */
 export function App() {
@@ -31,6 +33,13 @@ export function App() {
   // Settings are the technical detail once there is an answer: folded then, open before the first run.
   const [settingsOpen, setSettingsOpen] = useState<boolean | null>(null);
   const showSettings = settingsOpen ?? !results;
+  // What the report adds when the marketer made it: an edited what-if and drawn response curves, of these results only.
+  const [extras, setExtras] = useState<{ of: RunResults | null; whatIf: WhatIfState | null; curves: ResponseCurves | null }>({ of: null, whatIf: null, curves: null });
+  const current = results && extras.of === results.value ? extras : { whatIf: null, curves: null };
+  const setExtra = (patch: Partial<Pick<typeof extras, 'whatIf' | 'curves'>>) => {
+    const of = results?.value ?? null;
+    setExtras((old) => ({ ...(old.of === of ? old : { whatIf: null, curves: null }), ...patch, of }));
+  };
 
   // Names and channels sit under the answer once there is one, beside the data summary before.
   const channels = log && !mapping && (
@@ -52,6 +61,8 @@ export function App() {
       results: results.value,
       labels: labels.labels,
       level: labels.level,
+      whatIf: current.whatIf,
+      curves: current.curves,
       source: { name: log?.summary.name ?? 'saved session', rows: log?.summary.rows ?? 0 },
       made: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     });
@@ -77,6 +88,8 @@ export function App() {
             onReport={downloadReport}
             onJudge={results.fromSession ? undefined : run.judgeAllocation}
             onCurves={results.fromSession ? undefined : run.responseCurves}
+            onWhatIf={(whatIf) => setExtra({ whatIf })}
+            onCurvesDrawn={(curves) => setExtra({ curves })}
           />
         )}
         {results && channels}

@@ -5,7 +5,9 @@
  * build the same numbers from the same results.
  */
 import { campaignName, channelOf, sumByChannel, type CampaignLabels } from '../core/channels';
+import { quantile } from '../core/counterfactual/bootstrap';
 import type { DefendedRecommendation, ResponseGroupRequest, RunResults } from '../shared/protocol';
+import { formatCount, formatNumber } from './format';
 
 export type Level = 'campaign' | 'channel';
 
@@ -52,47 +54,153 @@ export function largestMoves(rows: AllocationRow[], budget: number, count = 3): 
   };
 }
 
+/** Where the money table's incremental conversions come from. */
+export type IncrementalSource = 'removal' | 'shapley';
+
 export interface MoneyRow {
   key: string;
   label: string;
   members: string[];
   /** Cost summed over the loaded log. */
   spend: number;
-  /** Expected conversions the attention model's Shapley values give it (NaN without them). */
+  /** Expected incremental conversions (NaN without a model-judged method). */
   conversions: number;
+  /** The 90% interval of `conversions` from the removal effect's journey resamples (NaN when there are none). */
+  low: number;
+  high: number;
   /** Spend on the journeys those values were judged on, counted as they count them (NaN without them). */
   judgedSpend: number;
   /** judgedSpend / conversions: NaN when there are no conversions to divide by. */
   costPerConversion: number;
+  /** judgedSpend / high to judgedSpend / low: NaN when the interval reaches zero. */
+  costLow: number;
+  costHigh: number;
 }
 
 /**
- * Spend, incremental conversions and cost per incremental conversion per
- * campaign or channel; null when the log has no cost column. A channel's
- * amounts are the sums of its campaigns'.
+ * Incremental conversions come from the attention model's removal effect
+ * (expected conversions lost without the campaign, with a seeded journey
+ * bootstrap) when the run has it, else from its Shapley values (no interval).
+ */
+export function incrementalSource(results: RunResults): IncrementalSource | null {
+  if (results.weights.removal && results.counterfactual?.removalBootstrap) return 'removal';
+  if (results.weights.shapley) return 'shapley';
+  if (results.weights.removal) return 'removal';
+  return null;
+}
+
+/** The interval level of the removal bootstrap (0.9), or null without one. */
+export function incrementalLevel(results: RunResults): number | null {
+  return incrementalSource(results) === 'removal' ? (results.counterfactual?.removalBootstrap?.level ?? null) : null;
+}
+
+/**
+ * The percentile interval of the summed removal effect of `members`, each
+ * resample summed first so a channel's interval comes from the same
+ * resamples as its campaigns' (not by adding intervals).
+ */
+export function summedInterval(results: RunResults, members: readonly string[]): [number, number] {
+  const boot = results.counterfactual?.removalBootstrap;
+  if (!boot || boot.resamples.length < 2) return [Number.NaN, Number.NaN];
+  const at = new Map(boot.campaigns.map((id, c) => [id, c]));
+  const index = members.map((id) => at.get(id)).filter((c): c is number => c !== undefined);
+  const sums = Float64Array.from(boot.resamples, (r) => index.reduce((s, c) => s + r[c], 0)).sort();
+  const alpha = (1 - boot.level) / 2;
+  return [quantile(sums, alpha), quantile(sums, 1 - alpha)];
+}
+
+/**
+ * Spend, incremental conversions (with their interval) and cost per
+ * incremental conversion per campaign or channel; null when the log has no
+ * cost column. A channel's amounts are the sums of its campaigns'.
  */
 export function moneyRows(results: RunResults, labels: CampaignLabels | null, level: Level): MoneyRow[] | null {
   const money = results.money;
   if (!money) return null;
   const ids = results.campaignIds;
-  const shapley = results.weights.shapley;
+  const source = incrementalSource(results);
+  const weights = source ? results.weights[source] : undefined;
   const byId = (values: readonly number[] | undefined) => Object.fromEntries(ids.map((id, c) => [id, values ? values[c] : Number.NaN]));
-  const conversions = Object.fromEntries(ids.map((id) => [id, shapley ? (shapley[id] ?? 0) : Number.NaN]));
+  const conversions = Object.fromEntries(ids.map((id) => [id, weights ? (weights[id] ?? 0) : Number.NaN]));
   const rows = group([byId(money.spend), conversions, byId(money.judgedSpend)], labels, level);
   return rows.map((g) => {
-    const [spend, conv, judged] = shapley ? g.values : [g.values[0], Number.NaN, Number.NaN];
-    return { key: g.key, label: g.label, members: g.members, spend, conversions: conv, judgedSpend: judged, costPerConversion: conv > 0 ? judged / conv : Number.NaN };
+    const [spend, conv, judged] = weights ? g.values : [g.values[0], Number.NaN, Number.NaN];
+    const [low, high] = source === 'removal' ? summedInterval(results, g.members) : [Number.NaN, Number.NaN];
+    return {
+      key: g.key,
+      label: g.label,
+      members: g.members,
+      spend,
+      conversions: conv,
+      low,
+      high,
+      judgedSpend: judged,
+      costPerConversion: conv > 0 ? judged / conv : Number.NaN,
+      costLow: high > 0 ? judged / high : Number.NaN,
+      costHigh: low > 0 ? judged / low : Number.NaN,
+    };
   });
+}
+
+/** The money table's "All" row: sums, and the interval of the summed incremental conversions. */
+export function moneyTotal(results: RunResults, rows: readonly MoneyRow[]): Omit<MoneyRow, 'key' | 'label'> {
+  const sum = (f: (r: MoneyRow) => number) => rows.reduce((t, r) => t + (Number.isFinite(f(r)) ? f(r) : 0), 0);
+  const members = rows.flatMap((r) => r.members);
+  const hasConversions = rows.some((r) => Number.isFinite(r.conversions));
+  const conversions = hasConversions ? sum((r) => r.conversions) : Number.NaN;
+  const judgedSpend = hasConversions ? sum((r) => r.judgedSpend) : Number.NaN;
+  const [low, high] = incrementalSource(results) === 'removal' ? summedInterval(results, members) : [Number.NaN, Number.NaN];
+  return {
+    members,
+    spend: sum((r) => r.spend),
+    conversions,
+    low,
+    high,
+    judgedSpend,
+    costPerConversion: conversions > 0 ? judgedSpend / conversions : Number.NaN,
+    costLow: high > 0 ? judgedSpend / high : Number.NaN,
+    costHigh: low > 0 ? judgedSpend / low : Number.NaN,
+  };
+}
+
+/** What the money table's incremental conversions are, in a sentence. */
+export function incrementalNote(results: RunResults): string {
+  const source = incrementalSource(results);
+  const journeys = results.counterfactual?.sample?.journeys;
+  const on = `${journeys !== undefined ? `${formatCount(journeys)} ` : ''}held-out journeys`;
+  if (source === 'removal') {
+    const level = incrementalLevel(results);
+    return (
+      `Incremental conversions are the attention model's removal effect: the expected conversions lost on ${on} when the campaign's touchpoints are taken away ` +
+      `(unconverted journeys counted back to their share before balancing); a channel's is the sum of its campaigns'` +
+      (level !== null ? `, and its ${Math.round(level * 100)}% interval comes from the same ${results.counterfactual!.removalBootstrap!.resamples.length} seeded journey resamples (the model is not retrained per resample)` : '') +
+      `. Cost per incremental conversion divides the spend on those same journeys by them.`
+    );
+  }
+  if (source === 'shapley') {
+    return `Incremental conversions are the attention model's Shapley values on ${on} (unconverted journeys counted back to their share before balancing), without an interval; cost per incremental conversion divides the spend on those same journeys by them.`;
+  }
+  return 'Incremental conversions need the attention model and "removal effects and Shapley by the attention model" in the settings.';
+}
+
+/** Why there is no ROAS. */
+export const ROAS_NOTE =
+  'No ROAS: it needs the value of each conversion, and this log gives none the app reads (Criteo\'s log has no conversion value; an own log\'s value column is not read yet).';
+
+/** "12.3 (9.8 to 14.1)" or the number alone without an interval. */
+export function formatWithInterval(v: number, low: number, high: number, format: (x: number) => string): string {
+  if (!Number.isFinite(v)) return '–';
+  return Number.isFinite(low) && Number.isFinite(high) ? `${format(v)} (${format(low)} to ${format(high)})` : format(v);
 }
 
 /** Money keeps cents; impressions are whole. */
 export function formatAmount(v: number, unit: 'money' | 'impressions'): string {
   if (!Number.isFinite(v)) return '–';
-  return unit === 'money' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : Math.round(v).toLocaleString('en-US');
+  return unit === 'money' ? formatNumber(v, 2) : formatCount(Math.round(v));
 }
 
 export function formatSigned(v: number, digits = 1): string {
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
+  return `${v >= 0 ? '+' : '−'}${formatNumber(Math.abs(v), digits)}`;
 }
 
 /** "Spring sale (101)" when the campaign has a name, else its id. */
@@ -121,4 +229,34 @@ export function responseGroups(rec: DefendedRecommendation, labels: CampaignLabe
     .sort((a, b) => b.today - a.today)
     .slice(0, top)
     .map(({ key, label, members }) => ({ key, label, members }));
+}
+
+/** A what-if the marketer edited and the model judged, as the report shows it. */
+export interface WhatIfState {
+  level: Level;
+  rows: { label: string; today: number; recommended: number; whatIf: number }[];
+  expected: number;
+  total: number;
+}
+
+/**
+ * The per-campaign allocation a what-if asks the model to judge: the
+ * recommendation, with each edited row's amount (a campaign's, or a
+ * channel's total) in place of its own. A channel's total is split among its
+ * campaigns as the recommendation splits it; a channel the recommendation
+ * gives nothing is split as today's delivery, else evenly.
+ */
+export function whatIfAmounts(rec: DefendedRecommendation, rows: readonly AllocationRow[], edited: Readonly<Record<string, number>>): Record<string, number> {
+  const amounts: Record<string, number> = { ...rec.allocation };
+  for (const row of rows) {
+    if (!Object.hasOwn(edited, row.key)) continue;
+    const v = edited[row.key];
+    const share = (from: Record<string, number>) => {
+      const sum = row.members.reduce((s, id) => s + (from[id] ?? 0), 0);
+      return sum > 0 ? (id: string) => (from[id] ?? 0) / sum : null;
+    };
+    const split = share(rec.allocation) ?? share(rec.today) ?? (() => 1 / row.members.length);
+    for (const id of row.members) amounts[id] = v * split(id);
+  }
+  return amounts;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatDuration, formatPercent, formatTimeSpan } from './format';
+import { formatBytes, formatCount, formatDuration, formatNumber, formatPercent, formatTimeSpan } from './format';
 
 describe('formatCount', () => {
   it.each([
@@ -48,4 +48,15 @@ describe('formatTimeSpan', () => {
     );
   });
   it('says when there are no events', () => expect(formatTimeSpan(null)).toBe('no events'));
+});
+
+describe('formatNumber', () => {
+  it("writes exactly the digits asked for, in the runtime's locale", () => {
+    const locale = new Intl.NumberFormat().resolvedOptions().locale;
+    const decimal = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')!.value;
+    expect(formatNumber(1234.5678, 2)).toBe(new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(1234.5678));
+    expect(formatNumber(2, 1).split(decimal)[1]).toBe('0');
+    expect(formatNumber(-0.25, 2)).toContain(`0${decimal}25`);
+    expect(formatNumber(Number.POSITIVE_INFINITY, 1)).toBe('–');
+  });
 });

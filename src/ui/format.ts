@@ -1,9 +1,20 @@
-/** Numbers and times as people read them. Fixed to en-US so tests and screenshots agree on every machine. */
+/**
+ * Numbers and times as people read them, in the browser's locale (issue 14);
+ * data attributes that tests read keep the raw numbers.
+ */
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const formats = new Map<number, Intl.NumberFormat>();
+
+/** `value` with exactly `digits` decimals, grouped as the browser's locale groups; '–' when not finite. */
+export function formatNumber(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return '–';
+  let f = formats.get(digits);
+  if (!f) formats.set(digits, (f = new Intl.NumberFormat(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f.format(value);
+}
 
 export function formatCount(value: number): string {
-  return Number.isFinite(value) ? integer.format(value) : '–';
+  return formatNumber(value, 0);
 }
 
 /** A share 0..1 as a percentage, with more digits for small shares (conversion rates are often below 1%). */
@@ -11,7 +22,7 @@ export function formatPercent(share: number): string {
   if (!Number.isFinite(share)) return '–';
   const pct = share * 100;
   const digits = pct !== 0 && Math.abs(pct) < 1 ? 2 : 1;
-  return `${pct.toFixed(digits)}%`;
+  return `${formatNumber(pct, digits)}%`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResults } from '../shared/protocol';
+import type { ResponseCurves, RunResults } from '../shared/protocol';
 import { allocationSvg, escapeHtml, reportHtml } from './report';
 import { defaultRunSettings } from '../core/settings';
 
@@ -60,6 +60,28 @@ describe('reportHtml', () => {
   it('sums channels when the report is by channel', () => {
     const byChannel = reportHtml({ results, labels, level: 'channel', source: { name: 'log.tsv', rows: 1 }, made: 'now' });
     expect(byChannel).toContain('<th>Search &amp; co</th><td class="num">20.00</td>');
+  });
+
+  it('holds an edited what-if and the drawn response curves, as a table and an inline SVG', () => {
+    const curves = {
+      unit: 'money',
+      journeys: 49,
+      curves: [
+        { key: 'a', label: 'Spring <sale>', today: 5, points: [0, 0.5, 1, 2].map((m) => ({ multiple: m, amount: 5 * m, incremental: Math.sqrt(m) })) },
+        { key: 'b', label: 'Brand', today: 5, points: [0, 0.5, 1, 2].map((m) => ({ multiple: m, amount: 5 * m, incremental: m / 4 })) },
+      ],
+    } as unknown as ResponseCurves;
+    const whatIf = { level: 'campaign' as const, rows: [{ label: 'Brand', today: 5, recommended: 2, whatIf: 4 }], expected: 11.5, total: 12 };
+    const full = reportHtml({ results, labels, level: 'campaign', source: { name: 'log.tsv', rows: 1 }, made: 'now', whatIf, curves });
+    expect(full).toContain('id="what-if" data-expected="11.5"');
+    expect(full).toContain('<th>Brand</th><td class="num">5.00</td><td class="num">2.00</td><td class="num">4.00</td>');
+    expect(full.match(/<svg /g)).toHaveLength(2);
+    expect(full.match(/<polyline /g)).toHaveLength(2);
+    expect(full).toContain('<th>Spring &lt;sale&gt;</th><td class="num">5.00</td><td class="num">0.00</td><td class="num">0.71</td><td class="num">1.00</td><td class="num">1.41</td>');
+    expect(full).not.toMatch(/<script|<link|<img|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
+    // Without them, neither section.
+    expect(html).not.toContain('id="what-if"');
+    expect(html).not.toContain('id="response-curves"');
   });
 
   it('says so when there is no cost column and no recommendation', () => {

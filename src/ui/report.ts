@@ -7,14 +7,33 @@
  */
 import type { CampaignLabels } from '../core/channels';
 import { methodLabel } from '../core/methods';
-import type { RunResults } from '../shared/protocol';
-import { allocationRows, formatAmount, formatSigned, largestMoves, moneyRows, type AllocationRow, type Level } from './answer';
+import type { ResponseCurves, RunResults } from '../shared/protocol';
+import {
+  allocationRows,
+  formatAmount,
+  formatSigned,
+  formatWithInterval,
+  incrementalNote,
+  incrementalSource,
+  largestMoves,
+  moneyRows,
+  moneyTotal,
+  ROAS_NOTE,
+  type AllocationRow,
+  type Level,
+  type WhatIfState,
+} from './answer';
+import { formatCount, formatNumber } from './format';
 
 export interface ReportInput {
   results: RunResults;
   labels: CampaignLabels | null;
   level: Level;
   source: { name: string; rows: number };
+  /** The what-if the marketer edited, when it differs from the recommendation. */
+  whatIf?: WhatIfState | null;
+  /** The response curves, when they were drawn on the page. */
+  curves?: ResponseCurves | null;
   /** ISO time the report was made. */
   made: string;
 }
@@ -54,6 +73,40 @@ export function allocationSvg(rows: AllocationRow[], unit: 'money' | 'impression
   );
 }
 
+const CURVE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#000000', '#F0E442'];
+
+/** Response curves as an inline SVG line chart: incremental conversions against the budget as a multiple of today's. */
+export function curvesSvg(curves: ResponseCurves): string {
+  const list = curves.curves;
+  const [left, top, w, h] = [56, 28, 420, 220];
+  const maxX = Math.max(1e-12, ...list.flatMap((c) => c.points.map((p) => p.multiple)));
+  const ys = list.flatMap((c) => c.points.map((p) => p.incremental));
+  const [minY, maxY] = [Math.min(0, ...ys), Math.max(1e-12, ...ys)];
+  const x = (m: number) => (left + (m / maxX) * w).toFixed(1);
+  const y = (v: number) => (top + h - ((v - minY) / (maxY - minY || 1)) * h).toFixed(1);
+  const legend = list
+    .map((c, g) => `<rect x="${left + w + 16}" y="${top + g * 18}" width="10" height="10" fill="${CURVE_COLOURS[g % CURVE_COLOURS.length]}"/><text x="${left + w + 30}" y="${top + g * 18 + 9}" font-size="12">${e(c.label.length > 24 ? `${c.label.slice(0, 23)}…` : c.label)}</text>`)
+    .join('');
+  const lines = list
+    .map((c, g) => `<polyline fill="none" stroke-width="2" stroke="${CURVE_COLOURS[g % CURVE_COLOURS.length]}"${g >= CURVE_COLOURS.length ? ' stroke-dasharray="6 4"' : ''} points="${c.points.map((p) => `${x(p.multiple)},${y(p.incremental)}`).join(' ')}"><title>${e(c.label)}</title></polyline>`)
+    .join('');
+  const ticks = [...new Set(list[0]?.points.map((p) => p.multiple) ?? [])]
+    .map((m) => `<text x="${x(m)}" y="${top + h + 16}" font-size="11" text-anchor="middle">${e(`${formatNumber(m, m % 1 ? 1 : 0)}×`)}</text>`)
+    .join('');
+  const width = left + w + 200;
+  const height = top + h + 40;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Response curves: expected incremental conversions against the budget" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">` +
+    `<line x1="${left}" y1="${top + h}" x2="${left + w}" y2="${top + h}" stroke="#555d66"/><line x1="${left}" y1="${top}" x2="${left}" y2="${top + h}" stroke="#555d66"/>` +
+    `<text x="${left - 6}" y="${top + 4}" font-size="11" text-anchor="end">${e(formatNumber(maxY, 1))}</text><text x="${left - 6}" y="${top + h}" font-size="11" text-anchor="end">${e(formatNumber(minY, 1))}</text>` +
+    `<text x="${left}" y="${top - 10}" font-size="12">conversions added</text><text x="${left + w / 2}" y="${top + h + 34}" font-size="12" text-anchor="middle">budget, × today's</text>` +
+    ticks +
+    lines +
+    legend +
+    `</svg>`
+  );
+}
+
 function table(head: string[], rows: string[][], attrs = ''): string {
   return (
     `<table${attrs}><thead><tr>${head.map((h, i) => `<th${i ? ' class="num"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>` +
@@ -72,11 +125,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}pre{white-space
 `;
 
 /** The report as one HTML document. */
-export function reportHtml({ results, labels, level, source, made }: ReportInput): string {
+export function reportHtml({ results, labels, level, source, made, whatIf, curves }: ReportInput): string {
   const rec = results.recommendation;
   const parts: string[] = [];
   parts.push(`<h1>Attribution Lab: where the budget should go</h1>`);
-  parts.push(`<p class="muted">Log ${e(source.name)} (${source.rows.toLocaleString('en-US')} rows), made ${e(made)}. Figures by ${level}. No data rows are in this file.</p>`);
+  parts.push(`<p class="muted">Log ${e(source.name)} (${formatCount(source.rows)} rows), made ${e(made)}. Figures by ${level}. No data rows are in this file.</p>`);
   parts.push(`<h2>The answer</h2>`);
   if (rec) {
     const unit = rec.unit;
@@ -88,9 +141,9 @@ export function reportHtml({ results, labels, level, source, made }: ReportInput
         ? `Keep today's split of the ${unit === 'money' ? 'spend' : 'impressions'}.`
         : `Move the ${unit === 'money' ? 'spend' : 'impressions'} as ${rec.label}${rec.pitch !== undefined ? ` at pitch ${rec.pitch}` : ''} splits it.`;
     parts.push(
-      `<div class="answer" id="answer" data-method="${e(rec.method)}" data-expected="${rec.expected.recommended}" data-today="${rec.expected.today}" data-low="${low}" data-high="${high}">` +
+      `<div class="answer" id="answer" data-method="${e(rec.method)}" data-gain="${rec.expected.recommended - rec.expected.today}" data-expected="${rec.expected.recommended}" data-today="${rec.expected.today}" data-low="${low}" data-high="${high}">` +
         `<p><strong>${e(headline)}</strong> Budget ${e(formatAmount(rec.budget, unit))} ${unit === 'money' ? "(the cost column's units)" : 'impressions'}.</p>` +
-        `<p>Expected conversions on ${rec.journeys.test.toLocaleString('en-US')} held-out journeys: <strong>${rec.expected.recommended.toFixed(1)}</strong> with this split against ${rec.expected.today.toFixed(1)} with today's, a gain of <strong>${formatSigned(rec.expected.recommended - rec.expected.today)}</strong> (90% interval ${formatSigned(low)} to ${formatSigned(high)}).</p>` +
+        `<p>Expected conversions on ${formatCount(rec.journeys.test)} held-out journeys: <strong>${formatNumber(rec.expected.recommended, 1)}</strong> with this split against ${formatNumber(rec.expected.today, 1)} with today's, a gain of <strong>${formatSigned(rec.expected.recommended - rec.expected.today)}</strong> (90% interval ${formatSigned(low)} to ${formatSigned(high)}).</p>` +
         (moves.increases.length ? `<p>Largest increases: ${moves.increases.map((r) => e(`${r.label} +${formatAmount(r.change, unit)}`)).join('; ')}.</p>` : '') +
         (moves.cuts.length ? `<p>Largest cuts: ${moves.cuts.map((r) => e(`${r.label} −${formatAmount(-r.change, unit)}`)).join('; ')}.</p>` : '') +
         `<p><strong>Why:</strong> ${e(rec.why)}</p></div>`,
@@ -110,20 +163,47 @@ export function reportHtml({ results, labels, level, source, made }: ReportInput
   const money = moneyRows(results, labels, level);
   parts.push(`<h2>Money</h2>`);
   if (money) {
-    const total = money.reduce((s, r) => s + r.spend, 0);
+    const total = moneyTotal(results, money);
+    const conv = (r: typeof total) => formatWithInterval(r.conversions, r.low, r.high, (x) => formatNumber(x, 2));
+    const cost = (r: typeof total) => formatWithInterval(r.costPerConversion, r.costLow, r.costHigh, (x) => formatAmount(x, 'money'));
     parts.push(
       table(
-        [level === 'channel' ? 'Channel' : 'Campaign', 'Spend', 'Incremental conversions', 'Cost per incremental conversion'],
-        [
-          ...money.map((r) => [r.label, formatAmount(r.spend, 'money'), Number.isFinite(r.conversions) ? r.conversions.toFixed(2) : '–', formatAmount(r.costPerConversion, 'money')]),
-          ['All', formatAmount(total, 'money'), '', ''],
-        ],
-        ` id="money" data-total-spend="${total}"`,
+        [level === 'channel' ? 'Channel' : 'Campaign', 'Spend', `Incremental conversions${incrementalSource(results) === 'removal' ? ' (90% interval)' : ''}`, 'Cost per incremental conversion'],
+        [...money.map((r) => [r.label, formatAmount(r.spend, 'money'), conv(r), cost(r)]), ['All', formatAmount(total.spend, 'money'), conv(total), cost(total)]],
+        ` id="money" data-total-spend="${total.spend}" data-total-conversions="${total.conversions}"`,
       ),
     );
-    parts.push(`<p class="muted">Spend: the cost column summed over the log. Incremental conversions: the attention model's Shapley values on held-out journeys. No ROAS: the log carries no conversion value the app reads (Criteo's has none).</p>`);
+    parts.push(`<p class="muted">Spend: the cost column summed over the log. ${e(incrementalNote(results))} ${e(ROAS_NOTE)}</p>`);
   } else {
     parts.push(`<p>The log has no cost column: no spend, and the recommendation is in impressions.</p>`);
+  }
+  if (rec && whatIf) {
+    const unit = rec.unit;
+    parts.push(`<h2>What if</h2>`);
+    parts.push(
+      `<p id="what-if" data-expected="${whatIf.expected}">With the budgets edited as below, the attention model expects <strong>${e(formatNumber(whatIf.expected, 1))}</strong> conversions on the same held-out journeys (${e(formatSigned(whatIf.expected - rec.expected.today))} against today's split, ${e(formatSigned(whatIf.expected - rec.expected.recommended))} against the recommendation), spending ${e(formatAmount(whatIf.total, unit))} of ${e(formatAmount(rec.budget, unit))}.</p>`,
+    );
+    parts.push(
+      table(
+        [whatIf.level === 'channel' ? 'Channel' : 'Campaign', 'Today', 'Recommended', 'What if'],
+        whatIf.rows.map((r) => [r.label, formatAmount(r.today, unit), formatAmount(r.recommended, unit), formatAmount(r.whatIf, unit)]),
+      ),
+    );
+  }
+  if (curves && curves.curves.length) {
+    parts.push(`<h2>Response curves</h2>`);
+    parts.push(
+      `<p class="muted">Expected incremental conversions as one budget goes from nothing to twice today's, every other campaign at today's, judged by the attention model on ${e(formatCount(curves.journeys))} held-out journeys; a curve that flattens shows diminishing returns.</p>`,
+    );
+    parts.push(curvesSvg(curves));
+    const multiples = curves.curves[0].points.map((p) => p.multiple);
+    parts.push(
+      table(
+        ['Group', `Today's budget`, ...multiples.map((m) => `${formatNumber(m, m % 1 ? 1 : 0)}× today's`)],
+        curves.curves.map((c) => [c.label, formatAmount(c.today, curves.unit), ...c.points.map((p) => formatNumber(p.incremental, 2))]),
+        ' id="response-curves"',
+      ),
+    );
   }
   parts.push(`<h2>How it was judged</h2>`);
   if (rec) {
@@ -133,18 +213,18 @@ export function reportHtml({ results, labels, level, source, made }: ReportInput
     parts.push(
       table(
         ['Allocation', 'Pitch', 'Expected conversions (held out)', 'Gain against today', '90% interval'],
-        rec.candidates.map((c) => [c.label, c.pitch === undefined ? '' : String(c.pitch), c.test.toFixed(1), formatSigned(c.gain), `${formatSigned(c.interval90[0])} to ${formatSigned(c.interval90[1])}`]),
+        rec.candidates.map((c) => [c.label, c.pitch === undefined ? '' : String(c.pitch), formatNumber(c.test, 1), formatSigned(c.gain), `${formatSigned(c.interval90[0])} to ${formatSigned(c.interval90[1])}`]),
       ),
     );
   }
   const metrics = Object.entries(results.metrics);
   if (metrics.length) {
     parts.push(`<h3>Models on held-out journeys</h3>`);
-    parts.push(table(['Model', 'AUC', 'Log loss', 'Accuracy'], metrics.map(([m, s]) => [methodLabel(m), s.auc.toFixed(3), s.logLoss.toFixed(3), s.accuracy.toFixed(3)])));
+    parts.push(table(['Model', 'AUC', 'Log loss', 'Accuracy'], metrics.map(([m, s]) => [methodLabel(m), formatNumber(s.auc, 3), formatNumber(s.logLoss, 3), formatNumber(s.accuracy, 3)])));
   }
   parts.push(`<h2>Settings and seed</h2>`);
   parts.push(
-    `<p>Seed <strong id="seed">${results.settings.prepare.seed}</strong>; ${results.stats.campaignsSampled} of ${results.stats.campaignsInData} campaigns; ${results.stats.convertedJourneys.toLocaleString('en-US')} converted and ${results.stats.unconvertedJourneys.toLocaleString('en-US')} unconverted journeys; backend ${e(results.backend ?? 'none')}.</p>`,
+    `<p>Seed <strong id="seed">${results.settings.prepare.seed}</strong>; ${results.stats.campaignsSampled} of ${results.stats.campaignsInData} campaigns; ${formatCount(results.stats.convertedJourneys)} converted and ${formatCount(results.stats.unconvertedJourneys)} unconverted journeys; backend ${e(results.backend ?? 'none')}.</p>`,
   );
   if (results.timings) {
     parts.push(`<p class="muted">Seconds per step: ${e(Object.entries(results.timings).map(([s, t]) => `${s} ${(t ?? 0).toFixed(1)}`).join(', '))}.</p>`);

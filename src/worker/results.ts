@@ -11,7 +11,7 @@ import type { RunResults } from '../shared/protocol';
 /**
  * Money per prepared campaign (issue 14): its spend over every row of the
  * loaded log (the cost column's sum), and its spend on the journeys the
- * attention model's Shapley values were judged on, counted as those values
+ * attention model's removal effects and Shapley values were judged on, counted as those values
  * count them (an unconverted journey 1 / negativeSamplingRate times), so the
  * two divide into a cost per incremental conversion. Absent without a cost column.
  */
@@ -27,7 +27,7 @@ export function spendOf(run: RunOutput, settings: RunSettings, table: EventTable
     if (c !== undefined) spend[c] += table.cost[r];
   }
   let judgedSpend: number[] | undefined;
-  if (run.weights.shapley) {
+  if (run.weights.shapley || run.weights.removal) {
     const cf = settings.counterfactual ?? DEFAULT_COUNTERFACTUAL;
     const sampled = sampleForCounterfactual(prepared, cf.maxJourneys, settings.prepare.seed, cf.journeys ?? 'test');
     const chosen: number[] = [];

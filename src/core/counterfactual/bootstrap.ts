@@ -21,7 +21,9 @@ export interface BootstrapOptions {
  * to total `total[k]`, once per journey of that group drawn. `groupOf[i]` is
  * the group of the i-th journey of the sample being resampled, and
  * `journeyWeight[i]` (1 when absent) how many journeys of the log it stands for.
- * Returns [lower, upper] per total.
+ * Returns [lower, upper] per total, and the resampled totals themselves
+ * (`samples[b * totals + t]`: total t in resample b), so that sums of totals
+ * (a channel's campaigns) get intervals from the same resamples.
  */
 export function bootstrapIntervals(
   groupOf: Uint32Array,
@@ -30,7 +32,7 @@ export function bootstrapIntervals(
   totals: number,
   options: BootstrapOptions,
   journeyWeight?: Float64Array,
-): { lower: Float64Array; upper: Float64Array } {
+): { lower: Float64Array; upper: Float64Array; samples: Float64Array; replicates: number } {
   const replicates = Math.max(2, Math.floor(options.replicates ?? 200));
   const level = options.level ?? 0.95;
   const rng = createRng(options.seed).fork('bootstrap');
@@ -58,11 +60,11 @@ export function bootstrapIntervals(
     lower[t] = quantile(column, alpha);
     upper[t] = quantile(column, 1 - alpha);
   }
-  return { lower, upper };
+  return { lower, upper, samples, replicates };
 }
 
 /** Linear interpolation between order statistics (type 7, R's and NumPy's default). */
-function quantile(sorted: Float64Array, q: number): number {
+export function quantile(sorted: Float64Array, q: number): number {
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.min(sorted.length - 1, lo + 1);

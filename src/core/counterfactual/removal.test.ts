@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random';
+import { quantile } from './bootstrap';
 import { modelRemovalEffects } from './removal';
 import { buildPrepared, functionScorer, type JourneySpec, type JourneyView } from './test-fixtures';
 
@@ -209,5 +210,18 @@ describe('modelRemovalEffects', () => {
     }
     expect(a.campaigns.map((c) => c.interval)).toEqual(b.campaigns.map((c) => c.interval));
     expect(a.campaigns.some((c) => c.interval![1] > c.interval![0])).toBe(true);
+  });
+
+  it('hands back the resamples its intervals are percentiles of, so sums of campaigns get intervals from the same resamples', async () => {
+    const data = buildPrepared(randomJourneys(11, 80), { campaigns: 6 });
+    const result = await modelRemovalEffects(data, functionScorer('ordered', orderedModel), { bootstrap: { seed: 3, replicates: 100, level: 0.9 } });
+    expect(result.resamples).toHaveLength(100);
+    for (const [c, campaign] of result.campaigns.entries()) {
+      const column = Float64Array.from(result.resamples!, (r) => r[c]).sort();
+      expect(quantile(column, 0.05)).toBeCloseTo(campaign.interval![0], 12);
+      expect(quantile(column, 0.95)).toBeCloseTo(campaign.interval![1], 12);
+    }
+    // Without a bootstrap there are none.
+    expect((await modelRemovalEffects(data, functionScorer('ordered', orderedModel))).resamples).toBeUndefined();
   });
 });

@@ -67,6 +67,8 @@ export interface ModelRemovalResult {
   /** Journeys sent to the model, and calls to it. */
   scored: number;
   scorerCalls: number;
+  /** With `bootstrap`: each resample's drop per campaign, in prepared order (resamples[b][c]). */
+  resamples?: number[][];
 }
 
 export async function modelRemovalEffects(
@@ -168,5 +170,8 @@ export async function modelRemovalEffects(
     distinctJourneys: groups,
     scored: batcher.scored,
     scorerCalls: batcher.calls,
+    ...(intervals
+      ? { resamples: Array.from({ length: intervals.replicates }, (_, b) => Array.from(intervals.samples.subarray(b * campaignCount, (b + 1) * campaignCount))) }
+      : {}),
   };
 }

@@ -60,6 +60,12 @@ export interface CounterfactualRun {
   markov?: { baseConversion: number; journeys: number; states: number; seconds: number };
   sample?: CounterfactualSample;
   modelBased?: { model: string; expectedConversions: number; exactJourneys: number; sampledJourneys: number; scored: number; seconds: number };
+  /**
+   * The attention model's removal effect per campaign (prepared order) and
+   * each seeded journey resample's, so that a campaign's or a channel's
+   * incremental conversions get a 90% interval from the same resamples (issue 14).
+   */
+  removalBootstrap?: { level: number; campaigns: string[]; drop: number[]; resamples: number[][] };
   /** Expected conversions per pitch for every sweepable model and uniform, judged by the attention model. */
   modelReplay?: ModelReplay & { seconds: number };
 }

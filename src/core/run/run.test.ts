@@ -138,6 +138,14 @@ describe('runAttribution: counterfactual attribution', () => {
       finiteForEvery(first.weights[model], ids);
       expect(second.weights[model]).toEqual(first.weights[model]);
     }
+    // The removal effects keep their seeded journey resamples (issue 14: intervals per campaign and channel), the same on a second run.
+    const boot = first.counterfactual.removalBootstrap!;
+    expect(boot.level).toBe(0.9);
+    expect(boot.campaigns).toEqual(ids);
+    expect(boot.drop).toEqual(ids.map((id) => first.weights.removal[id]));
+    expect(boot.resamples.length).toBeGreaterThan(1);
+    for (const r of boot.resamples) expect(r).toHaveLength(ids.length);
+    expect(second.counterfactual.removalBootstrap).toEqual(boot);
     const sample = first.counterfactual.sample!;
     expect(sample.subset).toBe('test');
     expect(sample.journeys).toBe(12);

@@ -231,6 +231,10 @@ function counterfactualJourneys(ctx: RunContext) {
   return sampleForCounterfactual(prepared, cf.maxJourneys, ctx.settings.prepare.seed, subset);
 }
 
+/** The removal effects' bootstrap (issue 14: incremental conversions with a 90% interval per campaign and channel). */
+const REMOVAL_INTERVAL_LEVEL = 0.9;
+const REMOVAL_RESAMPLES = 200;
+
 /** Removal effects and Shapley values judged by a trained network. */
 const modelBased: Step = {
   skip: (ctx) =>
@@ -260,8 +264,17 @@ const modelBased: Step = {
         subset: 'test',
         signal,
         noAds: cf.noAds,
+        bootstrap: { seed: ctx.settings.train.seed, level: REMOVAL_INTERVAL_LEVEL, replicates: REMOVAL_RESAMPLES },
         onProgress: (done, total) => progress(done / total, 2, `removal effects on ${what}`),
       });
+      if (removal.resamples) {
+        ctx.counterfactual.removalBootstrap = {
+          level: REMOVAL_INTERVAL_LEVEL,
+          campaigns: removal.campaigns.map((c) => c.campaign),
+          drop: removal.campaigns.map((c) => c.drop),
+          resamples: removal.resamples,
+        };
+      }
       ctx.weights.removal = removal.weights;
       ctx.details.removal = {
         scorer: removal.model,

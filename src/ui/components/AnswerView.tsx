@@ -1,7 +1,21 @@
 import { hasChannels, type CampaignLabels } from '../../core/channels';
-import type { RunResults } from '../../shared/protocol';
-import { allocationRows, formatAmount, formatSigned, largestMoves, moneyRows, type AllocationRow, type Level } from '../answer';
-import { formatCount } from '../format';
+import type { ResponseCurves, RunResults } from '../../shared/protocol';
+import {
+  allocationRows,
+  formatAmount,
+  formatSigned,
+  formatWithInterval,
+  incrementalNote,
+  incrementalSource,
+  largestMoves,
+  moneyRows,
+  moneyTotal,
+  ROAS_NOTE,
+  type AllocationRow,
+  type Level,
+  type WhatIfState,
+} from '../answer';
+import { formatCount, formatNumber } from '../format';
 import { ResponseCurvesView, type DrawCurves } from './ResponseCurves';
 import { WhatIfView, type JudgeAllocation } from './WhatIfView';
 
@@ -15,7 +29,13 @@ interface Props {
   onJudge?: JudgeAllocation;
   /** Absent for results opened from a saved session, as `onJudge`. */
   onCurves?: DrawCurves;
+  /** Told the edited what-if (null when back to the recommendation) and the drawn response curves, for the report. */
+  onWhatIf?: (state: WhatIfState | null) => void;
+  onCurvesDrawn?: (curves: ResponseCurves | null) => void;
 }
+
+/** Changes when the campaigns' names or channels change: the what-if's rows follow them. */
+const labelsKey = (labels: CampaignLabels | null) => (labels ? JSON.stringify(labels) : '');
 
 const unitWord = (unit: 'money' | 'impressions') => (unit === 'money' ? 'spend' : 'impressions');
 
@@ -58,13 +78,19 @@ function LevelChoice({ level, onLevel, channels }: { level: Level; onLevel: (lev
  * expected to bring against today's delivery with its 90% interval, and what
  * it rests on; money per campaign or channel below it.
  */
-export function AnswerView({ results, labels, level: wanted, onLevel, onReport, onJudge, onCurves }: Props) {
+export function AnswerView({ results, labels, level: wanted, onLevel, onReport, onJudge, onCurves, onWhatIf, onCurvesDrawn }: Props) {
   const channels = hasChannels(labels);
   const level: Level = channels ? wanted : 'campaign';
   const rec = results.recommendation;
   const money = moneyRows(results, labels, level);
   return (
-    <section className="panel answer" aria-labelledby="answer-title" data-testid="answer">
+    <section
+      className="panel answer"
+      aria-labelledby="answer-title"
+      data-testid="answer"
+      data-method={rec?.method ?? 'none'}
+      data-gain={rec ? rec.expected.recommended - rec.expected.today : undefined}
+    >
       <div className="answer__head">
         <h2 id="answer-title">The answer</h2>
         <LevelChoice level={level} onLevel={onLevel} channels={channels} />
@@ -73,8 +99,12 @@ export function AnswerView({ results, labels, level: wanted, onLevel, onReport, 
         </button>
       </div>
       {rec ? <Recommended results={results} labels={labels} level={level} /> : <NoRecommendation results={results} />}
-      {rec && onJudge && <WhatIfView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} onJudge={onJudge} />}
-      {rec && onCurves && <ResponseCurvesView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} level={level} onCurves={onCurves} />}
+      {rec && onJudge && (
+        <WhatIfView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}:${level}:${labelsKey(labels)}`} rec={rec} labels={labels} level={level} onJudge={onJudge} onEdited={onWhatIf} />
+      )}
+      {rec && onCurves && (
+        <ResponseCurvesView key={`${rec.method}:${rec.budget}:${rec.expected.recommended}`} rec={rec} labels={labels} level={level} onCurves={onCurves} onDrawn={onCurvesDrawn} />
+      )}
       <MoneyTable rows={money} level={level} results={results} />
     </section>
   );
@@ -123,8 +153,8 @@ function Recommended({ results, labels, level }: { results: RunResults; labels: 
         {unit === 'money' ? 'cost' : 'impressions'} unless set), with today&apos;s split scaled to the same budget.
       </p>
       <p className="answer__expected" data-testid="answer-expected">
-        Expected conversions on {formatCount(rec.journeys.test)} held-out journeys: <strong>{rec.expected.recommended.toFixed(1)}</strong> with this split against{' '}
-        {rec.expected.today.toFixed(1)} with today&apos;s, a gain of <strong>{formatSigned(gain)}</strong> (90% interval {formatSigned(low)} to {formatSigned(high)}).
+        Expected conversions on {formatCount(rec.journeys.test)} held-out journeys: <strong>{formatNumber(rec.expected.recommended, 1)}</strong> with this split against{' '}
+        {formatNumber(rec.expected.today, 1)} with today&apos;s, a gain of <strong>{formatSigned(gain)}</strong> (90% interval {formatSigned(low)} to {formatSigned(high)}).
       </p>
       {!keep && (
         <div className="answer__move-lists">
@@ -176,48 +206,55 @@ function MoneyTable({ rows, level, results }: { rows: ReturnType<typeof moneyRow
       </p>
     );
   }
-  const total = rows.reduce(
-    (t, r) => ({ spend: t.spend + r.spend, conversions: t.conversions + (Number.isFinite(r.conversions) ? r.conversions : 0), judged: t.judged + (Number.isFinite(r.judgedSpend) ? r.judgedSpend : 0) }),
-    { spend: 0, conversions: 0, judged: 0 },
-  );
-  const hasConversions = results.weights.shapley !== undefined;
-  const journeys = results.counterfactual?.sample?.journeys;
+  const total = moneyTotal(results, rows);
+  const source = incrementalSource(results);
+  const conv = (r: Pick<typeof total, 'conversions' | 'low' | 'high'>) => formatWithInterval(r.conversions, r.low, r.high, (x) => formatNumber(x, 2));
+  const cost = (r: Pick<typeof total, 'costPerConversion' | 'costLow' | 'costHigh'>) =>
+    formatWithInterval(r.costPerConversion, r.costLow, r.costHigh, (x) => formatAmount(x, 'money'));
   return (
     <div className="answer__money">
       <h3>Money by {level}</h3>
-      <p className="muted">
-        Spend is the cost column summed over every row of the log.{' '}
-        {hasConversions
-          ? `Incremental conversions are the attention model's Shapley values on ${journeys !== undefined ? `${formatCount(journeys)} ` : ''}held-out journeys (unconverted journeys counted back to their share before balancing); cost per incremental conversion divides the spend on those same journeys by them.`
-          : 'Incremental conversions need the model-based Shapley values (the attention model and "removal effects and Shapley by the attention model" in the settings).'}{' '}
-        <span data-testid="roas-note">No ROAS: it needs a conversion value, and this log has none the app reads (Criteo&apos;s log has none).</span>
+      <p className="muted" data-testid="money-method" data-source={source ?? 'none'}>
+        Spend is the cost column summed over every row of the log. {incrementalNote(results)}
+      </p>
+      <p className="muted" data-testid="roas-note">
+        {ROAS_NOTE}
       </p>
       <div className="table-scroll table-scroll--tall">
-        <table className="table" data-testid="money" data-level={level} data-total-spend={total.spend}>
+        <table className="table" data-testid="money" data-level={level} data-source={source ?? 'none'} data-total-spend={total.spend} data-total-conversions={total.conversions}>
           <thead>
             <tr>
               <th scope="col">{level === 'channel' ? 'Channel' : 'Campaign'}</th>
               <th scope="col" className="num-col">Spend</th>
-              <th scope="col" className="num-col">Incremental conversions</th>
+              <th scope="col" className="num-col">Incremental conversions{source === 'removal' ? ' (90% interval)' : ''}</th>
               <th scope="col" className="num-col">Cost per incremental conversion</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.key} data-key={r.key} data-spend={r.spend} data-conversions={r.conversions} data-members={r.members.join(' ')}>
+              <tr
+                key={r.key}
+                data-key={r.key}
+                data-spend={r.spend}
+                data-conversions={r.conversions}
+                data-low={r.low}
+                data-high={r.high}
+                data-judged-spend={r.judgedSpend}
+                data-members={r.members.join(' ')}
+              >
                 <th scope="row">{r.label}</th>
                 <td className="num-col">{formatAmount(r.spend, 'money')}</td>
-                <td className="num-col">{Number.isFinite(r.conversions) ? r.conversions.toFixed(2) : '–'}</td>
-                <td className="num-col">{formatAmount(r.costPerConversion, 'money')}</td>
+                <td className="num-col">{conv(r)}</td>
+                <td className="num-col">{cost(r)}</td>
               </tr>
             ))}
           </tbody>
           <tfoot>
-            <tr>
+            <tr data-testid="money-total" data-spend={total.spend} data-conversions={total.conversions} data-low={total.low} data-high={total.high}>
               <th scope="row">All</th>
               <td className="num-col">{formatAmount(total.spend, 'money')}</td>
-              <td className="num-col">{hasConversions ? total.conversions.toFixed(2) : '–'}</td>
-              <td className="num-col">{hasConversions && total.conversions > 0 ? formatAmount(total.judged / total.conversions, 'money') : '–'}</td>
+              <td className="num-col">{conv(total)}</td>
+              <td className="num-col">{cost(total)}</td>
             </tr>
           </tfoot>
         </table>

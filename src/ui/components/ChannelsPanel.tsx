@@ -30,7 +30,7 @@ export function ChannelsPanel({ labels, source, message, disabled, columns, onCo
             className="visually-hidden"
             type="file"
             accept=".csv,text/csv"
-            data-testid="channel-file"
+            data-testid="channel-file-input"
             disabled={disabled}
             onChange={(e) => {
               const file = e.target.files?.[0];

@@ -1,8 +1,8 @@
 import type { RunResults } from '../../shared/protocol';
-import { formatCount } from '../format';
+import { formatCount, formatNumber } from '../format';
 import { methodLabel } from '../../core/methods';
 
-const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const fixed = (v: number, digits = 3) => formatNumber(v, digits);
 
 /** Held-out (test split) metrics of each trained model, on the balanced scale it was trained on. */
 export function MetricsTable({ results }: { results: RunResults }) {
@@ -31,7 +31,7 @@ export function MetricsTable({ results }: { results: RunResults }) {
               <td className="num-col" data-metric="accuracy" data-value={m.accuracy}>{fixed(m.accuracy)}</td>
               <td className="num-col" data-metric="auc" data-value={m.auc}>{fixed(m.auc)}</td>
               <td className="num-col" data-value={m.journeys}>{formatCount(m.journeys)}</td>
-              <td className="num-col">{m.seconds.toFixed(1)} s</td>
+              <td className="num-col">{formatNumber(m.seconds, 1)} s</td>
               <td>{m.backend}</td>
             </tr>
           ))}

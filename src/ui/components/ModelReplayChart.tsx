@@ -2,7 +2,8 @@ import { useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CounterfactualRun } from '../../core/run/context';
 import { methodColour, methodLabel, orderMethods } from '../../core/methods';
-import { formatCount } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
+import { ChartTable } from './ChartTable';
 import { ChartActions } from './ChartActions';
 
 type ModelReplay = NonNullable<CounterfactualRun['modelReplay']>;
@@ -57,7 +58,7 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="pitch" type="number" domain={['dataMin', 'dataMax']} ticks={pitches} label={{ value: 'pitch', position: 'insideBottom', offset: -12 }} />
             <YAxis width={72} tickFormatter={(v: number) => formatCount(Math.round(v))} domain={['auto', 'auto']} label={{ value: 'expected conversions', angle: -90, position: 'insideLeft' }} />
-            <Tooltip formatter={(v, n) => [Number(v).toFixed(1), methodLabel(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
+            <Tooltip formatter={(v, n) => [formatNumber(Number(v), 1), methodLabel(String(n))]} labelFormatter={(p) => `pitch ${p}`} />
             <Legend verticalAlign="top" formatter={(v) => methodLabel(String(v))} />
             <ReferenceLine y={replay.baseline} stroke="#555d66" strokeDasharray="2 4" />
             {models.map((m, i) => (
@@ -73,6 +74,13 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      <ChartTable
+        caption="Expected conversions per pitch and method"
+        columns={['Pitch', ...models.map((m) => methodLabel(m))]}
+        rows={data.map((row) => [String(row.pitch), ...models.map((m) => row[m])])}
+        format={(v) => formatNumber(v, 1)}
+        testId="roi-model-table"
+      />
       <table className="table" data-testid="roi-model-best">
         <thead>
           <tr>
@@ -87,8 +95,8 @@ export function ModelReplayChart({ replay, sample, stale }: Props) {
             <tr key={b.model} data-model={b.model} data-best-pitch={b.pitch} data-best-expected={b.expected}>
               <th scope="row">{methodLabel(b.model)}</th>
               <td className="num-col">{b.pitch}</td>
-              <td className="num-col">{b.expected.toFixed(1)}</td>
-              <td className="num-col">{uniformBest > 0 ? `${(((b.expected - uniformBest) / uniformBest) * 100).toFixed(1)}%` : '–'}</td>
+              <td className="num-col">{formatNumber(b.expected, 1)}</td>
+              <td className="num-col">{uniformBest > 0 ? formatPercent((b.expected - uniformBest) / uniformBest) : '–'}</td>
             </tr>
           ))}
         </tbody>

@@ -7,7 +7,7 @@ import type { CampaignRecommendation, Recommendation, RecommendationOptions, Swe
 import type { JobResult } from '../../shared/protocol';
 import { toCsv } from '../../shared/csv';
 import { downloadText } from '../download';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
 import { IDLE, done, failed, running, type AsyncStatus } from '../status';
 import { ErrorView } from './ErrorView';
 
@@ -21,12 +21,12 @@ interface Props {
 
 /** Money keeps cents; impressions are whole. */
 const amount = (v: number, unit: Sweep['unit']) =>
-  unit === 'money' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : formatCount(v);
+  unit === 'money' ? formatNumber(v, 2) : formatCount(v);
 
 /** The choice in the model list that shows the run's own recommendation. */
 const DEFENDED = '';
 
-const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${formatNumber(Math.abs(v), 1)}`;
 
 /** The defended recommendation as the table's rows: today's split beside it, no limits. */
 function defendedRows(d: DefendedRecommendation): CampaignRecommendation[] {
@@ -173,7 +173,7 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
           </p>
           <p>
             Expected conversions on {formatCount(defended.journeys.test)} held-out journeys, judged by the attention model: <strong>{defended.expected.recommended.toFixed(1)}</strong>{' '}
-            with this split, {defended.expected.today.toFixed(1)} with today&apos;s; gain {signed(defended.expected.recommended - defended.expected.today)}, 90% interval{' '}
+            with this split, {formatNumber(defended.expected.today, 1)} with today&apos;s; gain {signed(defended.expected.recommended - defended.expected.today)}, 90% interval{' '}
             {signed(defended.expected.interval90[0])} to {signed(defended.expected.interval90[1])}. Pitches and the searched allocation were chosen on{' '}
             {formatCount(defended.journeys.fit)} other journeys. The intervals hold together over every allocation compared (Bonferroni), so the one picked
             for ranking best keeps its 90%. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
@@ -198,7 +198,7 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
                     <tr key={c.method} data-method={c.method} data-expected={c.test}>
                       <th scope="row">{c.label}</th>
                       <td className="num-col">{c.pitch ?? ''}</td>
-                      <td className="num-col">{c.fit.toFixed(1)}</td>
+                      <td className="num-col">{formatNumber(c.fit, 1)}</td>
                       <td className="num-col">{c.test.toFixed(1)}</td>
                       <td className="num-col">{signed(c.gain)}</td>
                       <td className="num-col">

@@ -7,9 +7,10 @@ import { isCancelled } from '../../shared/protocol';
 import { formatAmount, responseGroups, type Level } from '../answer';
 import type { JobOptions } from '../bridge';
 import { downloadText } from '../download';
-import { formatCount } from '../format';
+import { formatCount, formatNumber } from '../format';
 import { PALETTE } from '../palette';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 
 export type DrawCurves = (groups: ResponseGroupRequest[], options: JobOptions) => Promise<JobResult<ResponseCurves>>;
 
@@ -18,6 +19,8 @@ interface Props {
   labels: CampaignLabels | null;
   level: Level;
   onCurves: DrawCurves;
+  /** Told the curves once drawn (null when they are judged again), for the report. */
+  onDrawn?: (curves: ResponseCurves | null) => void;
 }
 
 type Status =
@@ -44,7 +47,7 @@ export function responseCsv(curves: ResponseCurves): string {
  * once the section is opened, like the what-if; a closed section costs the
  * worker nothing.
  */
-export function ResponseCurvesView({ rec, labels, level, onCurves }: Props) {
+export function ResponseCurvesView({ rec, labels, level, onCurves, onDrawn }: Props) {
   const [open, setOpen] = useState(false);
   const [status, setStatus] = useState<Status>({ state: 'idle' });
   const [attempt, setAttempt] = useState(0);
@@ -58,10 +61,14 @@ export function ResponseCurvesView({ rec, labels, level, onCurves }: Props) {
     const controller = new AbortController();
     abort.current = controller;
     setStatus({ state: 'running', progress: null });
+    onDrawn?.(null);
     void onCurves(groups, { signal: controller.signal, onProgress: (progress) => setStatus({ state: 'running', progress }) }).then((r) => {
       if (abort.current !== controller) return;
       abort.current = null;
-      if (r.ok) setStatus({ state: 'done', value: r.value });
+      if (r.ok) {
+        setStatus({ state: 'done', value: r.value });
+        onDrawn?.(r.value);
+      }
       else setStatus(isCancelled(r.error) ? { state: 'cancelled' } : { state: 'failed', message: r.error.message });
     });
     return () => {
@@ -137,8 +144,8 @@ function Chart({ curves, target, level }: { curves: ResponseCurves; target: RefO
               tickFormatter={(v: number) => `${v}×`}
               label={{ value: "budget, × today's", position: 'insideBottom', offset: -12 }}
             />
-            <YAxis width={72} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'conversions added', angle: -90, position: 'insideLeft' }} />
-            <Tooltip formatter={(v, n) => [Number(v).toFixed(2), list[Number(String(n).slice(1))]?.label ?? String(n)]} labelFormatter={(m) => `${m}× today's budget`} />
+            <YAxis width={72} tickFormatter={(v: number) => formatNumber(v, 1)} label={{ value: 'conversions added', angle: -90, position: 'insideLeft' }} />
+            <Tooltip formatter={(v, n) => [formatNumber(Number(v), 2), list[Number(String(n).slice(1))]?.label ?? String(n)]} labelFormatter={(m) => `${m}× today's budget`} />
             <Legend verticalAlign="top" formatter={(v) => list[Number(String(v).slice(1))]?.label ?? String(v)} />
             {list.map((c, g) => (
               <Line
@@ -169,13 +176,20 @@ function Chart({ curves, target, level }: { curves: ResponseCurves; target: RefO
               <tr key={c.key} data-key={c.key} data-points={c.points.length} data-first={c.points[0]?.incremental} data-today={at(1)} data-double={at(2)}>
                 <th scope="row">{c.label}</th>
                 <td className="num-col">{formatAmount(c.today, unit)}</td>
-                <td className="num-col">{at(1).toFixed(2)}</td>
-                <td className="num-col">{at(2).toFixed(2)}</td>
+                <td className="num-col">{formatNumber(at(1), 2)}</td>
+                <td className="num-col">{formatNumber(at(2), 2)}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      <ChartTable
+        caption="Expected incremental conversions per budget multiple"
+        columns={[level === 'channel' ? 'Channel' : 'Campaign', ...multiples.map((m) => `${formatNumber(m, m % 1 ? 2 : 0)}× today's`)]}
+        rows={list.map((c) => [c.label, ...c.points.map((p) => p.incremental)])}
+        format={(v) => formatNumber(v, 2)}
+        testId="response-points-table"
+      />
     </figure>
   );
 }

@@ -3,8 +3,9 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { methodColour, methodLabel } from '../../core/methods';
 import type { CounterfactualRun } from '../../core/run/context';
 import type { Sweep } from '../../core/simulate';
-import { formatCount } from '../format';
+import { formatCount, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 import { ModelReplayChart } from './ModelReplayChart';
 
 interface Props {
@@ -159,6 +160,13 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      <ChartTable
+        caption="Conversions kept per pitch and method"
+        columns={['Pitch', ...sweep.models.map((m) => methodLabel(m.model))]}
+        rows={data.map((row) => [String(row.pitch), ...sweep.models.map((m) => row[m.model])])}
+        format={formatCount}
+        testId="roi-table"
+      />
       <table className="table" data-testid="roi-best">
         <thead>
           <tr>
@@ -178,7 +186,7 @@ export function RoiView({ sweep, busy, onResweep, counterfactual }: Props) {
                 <th scope="row">{methodLabel(m.model)}</th>
                 <td className="num-col">{m.best.pitch}</td>
                 <td className="num-col" data-value={m.best.conversions}>{formatCount(m.best.conversions)}</td>
-                <td className="num-col">{base > 0 ? `${(((m.best.conversions - base) / base) * 100).toFixed(1)}%` : '–'}</td>
+                <td className="num-col">{base > 0 ? formatPercent((m.best.conversions - base) / base) : '–'}</td>
               </tr>
             );
           })}

@@ -1,7 +1,8 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { methodColour } from '../../core/methods';
 import type { JobProgress, PipelineStep, RunResults } from '../../shared/protocol';
-import { formatPercent } from '../format';
+import { formatNumber, formatPercent } from '../format';
+import { ChartTable } from './ChartTable';
 import { overallShare, stepLabel, type RunProgress } from '../run-progress';
 import type { BackendInUse, LossPoint } from '../state/run-reducer';
 import type { AsyncStatus } from '../status';
@@ -70,7 +71,7 @@ export function RunPanel({ status, steps, progress, losses, backend, canRun, onR
             <p className="muted" data-testid="step-timings">
               Seconds per step:{' '}
               {Object.entries(status.value.timings)
-                .map(([step, t]) => `${stepLabel(step as PipelineStep)} ${(t ?? 0).toFixed(1)}`)
+                .map(([step, t]) => `${stepLabel(step as PipelineStep)} ${formatNumber(t ?? 0, 1)}`)
                 .join(', ')}
               .
             </p>
@@ -101,8 +102,8 @@ function LossChart({ losses }: { losses: readonly LossPoint[] }) {
         <LineChart data={data} margin={{ top: 8, right: 24, bottom: 20, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="epoch" allowDecimals={false} label={{ value: 'epoch', position: 'insideBottom', offset: -10 }} />
-          <YAxis width={56} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} />
-          <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+          <YAxis width={56} domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 2)} />
+          <Tooltip formatter={(v) => formatNumber(Number(v), 4)} />
           <Legend verticalAlign="top" />
           {models.flatMap((m, i) => [
             <Line key={`${m}-t`} dataKey={`${m} train`} stroke={methodColour(m, i)} isAnimationActive={false} dot />,
@@ -117,6 +118,13 @@ function LossChart({ losses }: { losses: readonly LossPoint[] }) {
           ])}
         </LineChart>
       </ResponsiveContainer>
+      <ChartTable
+        caption="Loss per epoch"
+        columns={['Epoch', ...models.flatMap((m) => [`${m} training`, `${m} validation`])]}
+        rows={data.map((row) => [String(row.epoch), ...models.flatMap((m) => [row[`${m} train`] ?? Number.NaN, row[`${m} validation`] ?? Number.NaN])])}
+        format={(v) => formatNumber(v, 4)}
+        testId="loss-table"
+      />
     </figure>
   );
 }

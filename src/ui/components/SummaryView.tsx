@@ -5,6 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import type { LoadedLog } from '../../shared/protocol';
 import { formatCount, formatDuration, formatPercent, formatTimeSpan } from '../format';
 import { PALETTE } from '../palette';
+import { ChartTable } from './ChartTable';
 import { Num } from './Num';
 
 const TOP_CAMPAIGNS = 20;
@@ -87,6 +88,7 @@ export function SummaryView({ log, labels = null }: { log: LoadedLog; labels?: C
               </BarChart>
             </ResponsiveContainer>
           </div>
+          <ChartTable caption="Journeys by number of touchpoints" columns={['Touchpoints', 'Journeys']} rows={histogram.map((b) => [b.label, b.journeys])} format={formatCount} testId="journey-length-table" />
         </figure>
         <figure className="chart">
           <figcaption>

@@ -16,8 +16,9 @@ import {
 import { isTotalsMethod, methodColour, methodLabel, orderMethods } from '../../core/methods';
 import type { RunResults } from '../../shared/protocol';
 import { asShares, pearson, spearman } from '../../shared/stats';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
 import { ChartActions } from './ChartActions';
+import { ChartTable } from './ChartTable';
 
 const WINDOW = 15;
 /** Shown side by side until the user picks others: the article's three, plus the planted truth on demo data. */
@@ -112,7 +113,7 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             {closest.map((c, i) => (
               <span key={c.model} data-model={c.model} data-value={c.rho}>
                 {i > 0 && ' · '}
-                {methodLabel(c.model)} {Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a'}
+                {methodLabel(c.model)} {Number.isFinite(c.rho) ? formatNumber(c.rho, 2) : 'n/a'}
               </span>
             ))}
           </p>
@@ -173,6 +174,13 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             </BarChart>
           </ResponsiveContainer>
         </div>
+        <ChartTable
+          caption="Share of the credit per campaign and method, in the chart's order"
+          columns={['Campaign', ...series.map((s) => methodLabel(s.model))]}
+          rows={order.map((i) => [campaignName(labels, ids[i]), ...series.map((s) => s.shares[i])])}
+          format={formatPercent}
+          testId="weights-table"
+        />
       </figure>
       {points.length > 0 && x && y && (
         <figure className="chart">
@@ -180,7 +188,7 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
             {methodLabel(y.model)} against last-touch, one dot per campaign <ChartActions target={scatterRef} name="weights-scatter" />
           </figcaption>
           <p className="muted" data-testid="weights-correlation" data-value={correlation}>
-            Correlation (Pearson): {Number.isFinite(correlation) ? correlation.toFixed(3) : 'not defined'}
+            Correlation (Pearson): {Number.isFinite(correlation) ? formatNumber(correlation, 3) : 'not defined'}
           </p>
           <div ref={scatterRef} data-testid="weights-scatter" data-correlation={correlation}>
             <ResponsiveContainer width="100%" height={300}>
@@ -193,6 +201,13 @@ export function WeightsView({ results, labels = null }: { results: RunResults; l
               </ScatterChart>
             </ResponsiveContainer>
           </div>
+          <ChartTable
+            caption={`${methodLabel(y.model)} against last-touch per campaign`}
+            columns={['Campaign', 'last-touch share', `${methodLabel(y.model)} share`]}
+            rows={points.map((p) => [campaignName(labels, p.campaign), p.x, p.y])}
+            format={formatPercent}
+            testId="weights-scatter-table"
+          />
         </figure>
       )}
     </div>
