@@ -84,7 +84,7 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
  * a write's promise settles once the chunk is inflated, so waiting for all
  * but two keeps only a few chunks in flight (and progress truthful).
  */
-function decompress(input: ReadableStream<Uint8Array>, format: 'gzip' | 'deflate-raw'): ReadableStream<Uint8Array> {
+export function decompress(input: ReadableStream<Uint8Array>, format: 'gzip' | 'deflate-raw'): ReadableStream<Uint8Array> {
   const stream = new DecompressionStream(format) as unknown as TransformStream<Uint8Array, Uint8Array>;
   const writer = stream.writable.getWriter();
   const source = input.getReader();
