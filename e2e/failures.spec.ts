@@ -3,8 +3,10 @@
  * The page is opened with `?test-hooks`, which lets the spec kill the worker
  * and make a backend fail without a GPU (see AttributionBridge.simulateCrash).
  */
+import { writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
-import { AppPage, expect, test } from './fixtures';
+import { AppPage, expect, syntheticLog, test } from './fixtures';
 
 /** The page's `__attributionTestHooks` (src/ui/bridge.ts TestHooks); e2e cannot import UI code. */
 interface TestHooks {
@@ -108,4 +110,56 @@ test('when every backend left fails, the run stops with a plain message', async 
   // The page is still whole: the summary and settings stay for another try.
   await expect(page.getByTestId('summary')).toBeVisible();
   await expect(page.getByTestId('run')).toBeEnabled();
+});
+
+/** Issue 16: a .gz is inflated in a second worker; a cancel or damaged data must end it and leave the app usable. */
+test('cancelling a .tsv.gz load mid-way ends its decompression worker, and the next .gz loads', async ({ app, page }, testInfo) => {
+  // ~60 MB of text: long enough to cancel mid-way. Repeated rows are fine, this load is never finished.
+  const { text } = syntheticLog({ seed: 21, users: 3000, campaigns: 12 });
+  const body = text.slice(text.indexOf('\n') + 1);
+  const big = testInfo.outputPath('big.tsv.gz');
+  await writeFile(big, gzipSync(text + body.repeat(Math.ceil(60e6 / body.length)), { level: 1 }));
+  const small = syntheticLog({ seed: 22, users: 200, campaigns: 8 });
+  const smallPath = testInfo.outputPath('small.tsv.gz');
+  await writeFile(smallPath, gzipSync(small.text));
+  const inflaters: { closed: boolean }[] = [];
+  page.on('worker', (worker) => {
+    if (!/inflate/.test(worker.url())) return;
+    const seen = { closed: false };
+    inflaters.push(seen);
+    worker.on('close', () => (seen.closed = true));
+  });
+
+  await app.pickFile(big);
+  await expect.poll(async () => Number(await app.progress.getAttribute('data-done'))).toBeGreaterThan(0);
+  await page.getByTestId('cancel-load').click();
+
+  await expect(app.progress).toHaveCount(0);
+  await expect(app.error).toHaveCount(0);
+  await expect(app.summary).toHaveCount(0);
+  expect(inflaters.length).toBe(1);
+  await expect.poll(() => inflaters[0].closed).toBe(true);
+
+  await app.pickFile(smallPath);
+  await app.expectSummaryMatches(small.truth.counts);
+  await expect.poll(() => inflaters.length === 2 && inflaters.every((w) => w.closed)).toBe(true);
+});
+
+test('a truncated .tsv.gz gets one plain error from the decompression worker, and the app stays usable', async ({ app }, testInfo) => {
+  const { text, truth } = syntheticLog({ seed: 23, users: 300, campaigns: 8 });
+  const gz = gzipSync(text);
+  const truncated = testInfo.outputPath('truncated.tsv.gz');
+  await writeFile(truncated, gz.subarray(0, Math.floor(gz.length * 0.6)));
+  const whole = testInfo.outputPath('whole.tsv.gz');
+  await writeFile(whole, gz);
+
+  await app.pickFile(truncated);
+
+  await expect(app.error).toBeVisible();
+  await expect(app.error).toHaveAttribute('data-code', 'truncated-gzip');
+  await expect(app.error.locator('.error__message')).toContainText('ends too early');
+  await expect(app.error).not.toContainText(/\(\S+:\d+:\d+\)|Error:/);
+
+  await app.pickFile(whole);
+  await app.expectSummaryMatches(truth.counts);
 });

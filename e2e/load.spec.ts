@@ -1,5 +1,6 @@
 /** Issue 2: every way a log gets into the app reaches the summary, or a readable error. */
 import { writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../src/core/synth/generate';
 import { expect, syntheticLog, test } from './fixtures';
 
@@ -14,6 +15,25 @@ test('a Criteo log picked from disk reaches a summary with the generator\'s coun
   expect(await app.summary.getAttribute('data-format')).toBe('criteo');
   expect(await app.summaryNumber('elapsed-ms')).toBeGreaterThanOrEqual(0);
   await expect(app.page.getByTestId('journey-length-chart').locator('.recharts-bar-rectangle').first()).toBeVisible();
+});
+
+test('a .tsv.gz is inflated in a worker of its own, ended with the load, and reaches the same summary', async ({ app }, testInfo) => {
+  const { text, truth } = syntheticLog({ seed: 13, users: 400, campaigns: 12 });
+  const path = testInfo.outputPath('small-criteo.tsv.gz');
+  await writeFile(path, gzipSync(text));
+  const inflaters: { closed: boolean }[] = [];
+  app.page.on('worker', (worker) => {
+    if (!/inflate/.test(worker.url())) return;
+    const seen = { closed: false };
+    inflaters.push(seen);
+    worker.on('close', () => (seen.closed = true));
+  });
+
+  await app.pickFile(path);
+
+  await app.expectSummaryMatches(truth.counts);
+  expect(inflaters.length).toBe(1);
+  await expect.poll(() => inflaters[0].closed).toBe(true);
 });
 
 test('a small Criteo log dropped on the drop zone reaches a summary', async ({ app }) => {

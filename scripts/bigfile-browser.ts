@@ -3,18 +3,28 @@
  * suite, and reports how long each takes to reach an error or a summary and
  * whether the page stayed responsive meanwhile. Not part of CI.
  *
- *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo] [--dist dist] [--port 4174]
+ *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv] [--repeat N] [--dist dist] [--port 4174]
+ *   npm run bench:ingest-browser   (the ingest figures of issue 16: the floors and both full-size files, twice each)
  *
  * Files are made once and cached in ~/.cache/attribution-lab/:
  * - random-1GiB.bin: 1 GiB of seeded random bytes (named .tsv when picked);
  * - one-line-50MB.tsv: 50 MB with no line break and no delimiter;
  * - criteo-16.5M.tsv.gz: the full-size generated Criteo log, reused if the
- *   ingest benchmark already cached it, else written by scripts/generate.ts.
+ *   ingest benchmark already cached it, else written by scripts/generate.ts;
+ * - criteo-16.5M.tsv: the same log inflated once (the `tsv` case).
+ *
+ * The floor cases do not load the app: a blank page hands the picked file to
+ * a bare worker that only reads it (`floor-tsv`: File.stream()) or only
+ * inflates it (`floor-gz`: File.stream() through DecompressionStream), and
+ * count bytes: what no ingest in this browser can beat.
  *
  * Responsiveness: every 500 ms the script times a page.evaluate round trip;
  * a busy main thread shows up as a long round trip. Memory: the summed RSS of
  * the Chromium processes, read from /proc (shared pages counted more than
- * once, so an upper bound).
+ * once, so an upper bound) and their summed PSS (shared pages split between
+ * the processes sharing them: the closer figure). CPU: user + system seconds
+ * of those processes during the case, from /proc/PID/stat. Load: the
+ * machine's 1-minute load average at the start and the end of each case.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -36,6 +46,8 @@ interface Case {
   label: string;
   /** The file as picked (a symlink when the cached name would give away its type). */
   path: () => Promise<string>;
+  /** A floor case: the file is only read (none) or only inflated (gzip) in a bare worker, no app. */
+  floor?: 'none' | 'gzip';
 }
 
 interface Outcome {
@@ -51,6 +63,15 @@ interface Outcome {
   slowSamples: number;
   samples: number;
   peakRssMB: number;
+  peakPssMB: number;
+  /** CPU seconds the Chromium processes used during the case. */
+  cpuSeconds: number;
+  /** The threads that used over a CPU-second, with their CPU seconds. */
+  threads: string;
+  /** Summed PSS two seconds after the outcome: what the page keeps. */
+  afterPssMB: number;
+  /** 1-minute load average at the start and the end. */
+  load: [number, number];
 }
 
 async function writeChunks(path: string, chunks: number, fill: (chunk: Uint8Array, index: number) => void, chunkBytes: number): Promise<void> {
@@ -100,6 +121,17 @@ async function criteoFile(): Promise<string> {
   return path;
 }
 
+async function criteoTsvFile(): Promise<string> {
+  const path = join(CACHE, 'criteo-16.5M.tsv');
+  if (existsSync(path)) return path;
+  const gz = await criteoFile();
+  if (existsSync(`${path}.partial`)) throw new Error(`${path}.partial exists: another process is writing it; run again when it is done.`);
+  console.log(`inflating ${gz} once to ${path}`);
+  const result = spawnSync('sh', ['-c', `gzip -dc '${gz}' > '${path}.partial' && mv '${path}.partial' '${path}'`], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`gzip -dc failed with status ${result.status}.`);
+  return path;
+}
+
 function aliasAs(target: string, name: string): string {
   const alias = join(CACHE, name);
   if (existsSync(alias)) unlinkSync(alias);
@@ -111,6 +143,9 @@ const CASES: Case[] = [
   { key: 'random', label: '1 GiB of random bytes', path: randomBytesFile },
   { key: 'line', label: '50 MB single line', path: oneLineFile },
   { key: 'criteo', label: '16.5 M-row Criteo log (.tsv.gz)', path: criteoFile },
+  { key: 'tsv', label: '16.5 M-row Criteo log (plain .tsv)', path: criteoTsvFile },
+  { key: 'floor-gz', label: 'floor: DecompressionStream alone in a worker (.tsv.gz)', path: criteoFile, floor: 'gzip' },
+  { key: 'floor-tsv', label: 'floor: File.stream() read alone in a worker (.tsv)', path: criteoTsvFile, floor: 'none' },
 ];
 
 /** Pids of a process and all its descendants, from /proc. */
@@ -163,21 +198,125 @@ function rssMB(pids: number[]): number {
   return kb / 1024;
 }
 
+/** Summed PSS in MB (from smaps_rollup; 0 where the kernel lacks it). */
+function pssMB(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (match) kb += Number(match[1]);
+    } catch {
+      // Gone, or no smaps_rollup.
+    }
+  }
+  return kb / 1024;
+}
+
+/** One thread's name and CPU seconds (user + system) so far. */
+interface ThreadTime {
+  name: string;
+  seconds: number;
+}
+
+/**
+ * CPU seconds used so far by every thread of `pids`, keyed pid/tid, from
+ * /proc/PID/task/TID/stat: a worker runs on a thread of its own
+ * (DedicatedWorker thread), so the busiest threads show which work ran where.
+ */
+function cpuTicks(pids: number[], into: Map<string, ThreadTime>): void {
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command name.
+        into.set(`${pid}/${tid}`, { name, seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+      } catch {
+        // Gone: its last reading stays.
+      }
+    }
+  }
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function runCase(browser: Browser, url: string, label: string, path: string): Promise<Outcome> {
+/**
+ * A worker that reads the File it is sent to the end, through
+ * DecompressionStream when told, and answers with the bytes and the time.
+ */
+const FLOOR_WORKER = `
+onmessage = async (event) => {
+  const { file, gzip } = event.data;
+  const started = performance.now();
+  let stream = file.stream();
+  if (gzip) stream = stream.pipeThrough(new DecompressionStream('gzip'));
+  const reader = stream.getReader();
+  let bytes = 0;
+  let chunks = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    chunks++;
+  }
+  postMessage({ bytes, chunks, ms: performance.now() - started });
+};`;
+
+/** Picks the file on a blank page and times a bare worker reading (or inflating) it. */
+async function startFloor(page: Page, path: string, gzip: boolean): Promise<() => Promise<{ outcome: Outcome['outcome']; message: string }>> {
+  await page.setContent('<input type="file" id="file">');
+  await page.locator('#file').setInputFiles(path);
+  // A string, not a function: this program is compiled without the DOM's types.
+  const result = page.evaluate(`new Promise((resolve, reject) => {
+    const file = document.getElementById('file').files[0];
+    const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(FLOOR_WORKER)}], { type: 'text/javascript' })));
+    worker.onmessage = (event) => { worker.terminate(); resolve(event.data); };
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage({ file, gzip: ${gzip} });
+  })`) as Promise<{ bytes: number; chunks: number; ms: number }>;
+  return async () => {
+    try {
+      const r = await result;
+      return { outcome: 'summary', message: `${(r.bytes / 1e6).toFixed(0)} MB of text in ${r.chunks} chunks, ${(r.ms / 1000).toFixed(1)} s in the worker (${(r.bytes / 1e6 / (r.ms / 1000)).toFixed(0)} MB/s)` };
+    } catch (err) {
+      return { outcome: 'error', message: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
+
+async function runCase(browser: Browser, url: string, label: string, path: string, floor?: 'none' | 'gzip'): Promise<Outcome> {
   const page: Page = await browser.newPage();
   let crashed = false;
   page.on('crash', () => (crashed = true));
-  await page.goto(url);
-  await page.getByTestId('drop-zone').waitFor();
+  if (!floor) {
+    await page.goto(url);
+    await page.getByTestId('drop-zone').waitFor();
+  }
 
   const roundTrips: number[] = [];
   let peakRss = 0;
+  let peakPss = 0;
+  const cpuBefore = new Map<string, ThreadTime>();
+  const cpuAfter = new Map<string, ThreadTime>();
+  cpuTicks(chromiumPids(), cpuBefore);
+  const loadBefore = loadAverage();
   let sampling = true;
   const sampler = (async () => {
     while (sampling && !crashed) {
@@ -188,12 +327,42 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
       );
       if (!ok) break;
       roundTrips.push(performance.now() - started);
-      peakRss = Math.max(peakRss, rssMB(chromiumPids()));
+      const pids = chromiumPids();
+      peakRss = Math.max(peakRss, rssMB(pids));
+      peakPss = Math.max(peakPss, pssMB(pids));
+      cpuTicks(pids, cpuAfter);
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
     }
   })();
 
   const started = performance.now();
+  if (floor) {
+    const finished = await (await startFloor(page, path, floor === 'gzip'))();
+    const seconds = (performance.now() - started) / 1000;
+    sampling = false;
+    await sampler;
+    cpuTicks(chromiumPids(), cpuAfter);
+    await new Promise((r) => setTimeout(r, 2000));
+    const afterPss = pssMB(chromiumPids());
+    await page.close();
+    return {
+      label,
+      sizeMB: statSync(path).size / 1e6,
+      outcome: finished.outcome,
+      seconds,
+      message: finished.message,
+      roundTripMedianMs: median(roundTrips),
+      roundTripMaxMs: Math.max(0, ...roundTrips),
+      slowSamples: roundTrips.filter((t) => t > 1000).length,
+      samples: roundTrips.length,
+      peakRssMB: peakRss,
+      peakPssMB: peakPss,
+      afterPssMB: afterPss,
+      cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
+      threads: busiestThreads(cpuBefore, cpuAfter),
+      load: [loadBefore, loadAverage()],
+    };
+  }
   await page.getByTestId('file-input').setInputFiles(path);
   const outcome = await Promise.race([
     page.getByTestId('error').waitFor({ timeout: OUTCOME_TIMEOUT_MS }).then(() => 'error' as const),
@@ -203,6 +372,10 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
   const seconds = (performance.now() - started) / 1000;
   sampling = false;
   await sampler;
+  cpuTicks(chromiumPids(), cpuAfter);
+  const load: [number, number] = [loadBefore, loadAverage()];
+  await new Promise((r) => setTimeout(r, 2000));
+  const afterPss = pssMB(chromiumPids());
 
   let message = '';
   let rows: number | undefined;
@@ -224,7 +397,28 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
     slowSamples: roundTrips.filter((t) => t > 1000).length,
     samples: roundTrips.length,
     peakRssMB: peakRss,
+    peakPssMB: peakPss,
+    afterPssMB: afterPss,
+    cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
+    threads: busiestThreads(cpuBefore, cpuAfter),
+    load,
   };
+}
+
+function cpuSpent(before: Map<string, ThreadTime>, after: Map<string, ThreadTime>): number {
+  let seconds = 0;
+  for (const [key, t] of after) seconds += t.seconds - (before.get(key)?.seconds ?? 0);
+  return seconds;
+}
+
+/** Threads that used over a CPU-second during the case, busiest first, e.g. "DedicatedWorker 31.2". */
+function busiestThreads(before: Map<string, ThreadTime>, after: Map<string, ThreadTime>): string {
+  return [...after]
+    .map(([key, t]) => ({ name: t.name, seconds: t.seconds - (before.get(key)?.seconds ?? 0) }))
+    .filter((t) => t.seconds >= 1)
+    .sort((a, b) => b.seconds - a.seconds)
+    .map((t) => `${t.name} ${t.seconds.toFixed(1)}`)
+    .join(', ');
 }
 
 async function waitForServer(url: string, server: ChildProcess): Promise<void> {
@@ -246,6 +440,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       dist: { type: 'string', default: 'dist' },
       port: { type: 'string', default: '4174' },
+      repeat: { type: 'string', default: '1' },
     },
   });
   const wanted = values.only ? values.only.split(',') : CASES.map((c) => c.key);
@@ -275,29 +470,36 @@ async function main(): Promise<number> {
       executablePath: existsSync(chromiumPath) ? chromiumPath : undefined,
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    for (const c of CASES.filter((c) => wanted.includes(c.key))) {
-      let path: string;
-      try {
-        path = await c.path();
-      } catch (err) {
-        console.error(`${c.label}: ${err instanceof Error ? err.message : String(err)}`);
-        continue;
+    const repeat = Math.max(1, Number(values.repeat) || 1);
+    // In the order asked for: e.g. a floor right before the load it bounds.
+    for (let round = 0; round < repeat; round++) {
+      for (const key of wanted) {
+        const c = CASES.find((x) => x.key === key)!;
+        let path: string;
+        try {
+          path = await c.path();
+        } catch (err) {
+          console.error(`${c.label}: ${err instanceof Error ? err.message : String(err)}`);
+          continue;
+        }
+        console.log(`${c.label}: picking ${path}`);
+        const result = await runCase(browser, url, c.label, path, c.floor);
+        results.push(result);
+        console.log(JSON.stringify(result));
       }
-      console.log(`${c.label}: picking ${path}`);
-      const result = await runCase(browser, url, c.label, path);
-      results.push(result);
-      console.log(JSON.stringify(result));
     }
   } finally {
     await browser?.close();
     server.kill();
   }
 
-  console.log('\n| file | MB | outcome | s | median / max round trip (ms) | samples > 1 s | peak Chromium RSS (MB) | message |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| file | MB | outcome | s | Chromium CPU-s | busiest threads (CPU-s) | load start / end | median / max round trip (ms) | samples > 1 s | peak Chromium RSS / PSS, PSS after (MB) | message |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
-      `| ${r.label} | ${r.sizeMB.toFixed(0)} | ${r.outcome} | ${r.seconds.toFixed(1)} | ${r.roundTripMedianMs.toFixed(0)} / ${r.roundTripMaxMs.toFixed(0)} | ${r.slowSamples} of ${r.samples} | ${r.peakRssMB.toFixed(0)} | ${r.message} |`,
+      `| ${r.label} | ${r.sizeMB.toFixed(0)} | ${r.outcome} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} | ${r.threads} | ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} | ${r.roundTripMedianMs.toFixed(0)} / ${r.roundTripMaxMs.toFixed(0)} | ${r.slowSamples} of ${r.samples} | ${r.peakRssMB.toFixed(0)} / ${r.peakPssMB.toFixed(0)}, ${r.afterPssMB.toFixed(0)} | ${r.message} |`,
     );
   }
   return results.every((r) => r.outcome === 'error' || r.outcome === 'summary') ? 0 : 1;

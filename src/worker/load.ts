@@ -4,6 +4,8 @@
  * prepares from it instead of grouping the same rows again.
  */
 import { ingest, previewFile } from '../core/ingest';
+import { relayAcross } from '../core/ingest/chunk-channel';
+import { IngestFailure } from '../core/ingest/errors';
 import type { ColumnMapping, IngestError, InputFile } from '../core/ingest/types';
 import { groupJourneys, type JourneyIndex } from '../core/journeys';
 import { summarize } from '../core/summary';
@@ -37,7 +39,7 @@ export interface ReadOptions {
 export async function readLog(file: InputFile, { mapping, signal, onProgress, truth }: ReadOptions): Promise<JobResult<ReadOutcome>> {
   const report = onProgress ? throttleProgress(onProgress) : undefined;
   const started = performance.now();
-  const result = await ingest(file, {
+  const result = await ingest(withInflateWorker(file), {
     mapping,
     signal,
     onProgress: report ? (p) => report({ step: 'parse', done: p.bytesRead, total: p.totalBytes, rows: p.rows }) : undefined,
@@ -58,6 +60,37 @@ export async function readLog(file: InputFile, { mapping, signal, onProgress, tr
   return {
     ok: true,
     value: { kind: 'loaded', data: { table, journeys, truth }, log: { summary: summarize(table, journeys), elapsedMs, truth } },
+  };
+}
+
+/**
+ * The file with its gzip inflated in a worker of its own (inflate.worker.ts),
+ * so that DecompressionStream and the scanner run on two cores; one worker per
+ * stream, ended with it. Where workers cannot start workers (or in Node), the
+ * file goes as it is and the ingest inflates inline.
+ */
+export function withInflateWorker(file: InputFile): InputFile {
+  if (file.gunzip || typeof Worker !== 'function' || typeof MessageChannel !== 'function') return file;
+  const gunzip = (compressed: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+    const worker = new Worker(new URL('./inflate.worker.ts', import.meta.url), { type: 'module', name: 'inflate' });
+    const relay = relayAcross(
+      compressed,
+      (ends) => worker.postMessage(ends, [ends.input, ends.output]),
+      () => worker.terminate(),
+    );
+    worker.onerror = (event) => {
+      event.preventDefault();
+      relay.fail(new IngestFailure('read-error', `The decompression worker stopped${event.message ? `: ${event.message}` : ''}.`));
+    };
+    return relay.stream;
+  };
+  // Spread would drop a File's prototype getters (name, size); wrap explicitly.
+  return {
+    name: file.name,
+    size: file.size,
+    stream: () => file.stream(),
+    slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
+    gunzip,
   };
 }
 

@@ -10,7 +10,11 @@ import { readZipDirectory, tableEntry, type SliceableFile } from './zip';
 export type Compression = 'none' | 'gzip' | 'zip';
 
 export interface TextSource {
-  /** Plain-text bytes; throws IngestFailure on damaged compressed data. */
+  /**
+   * Plain-text bytes; throws IngestFailure on damaged compressed data. A
+   * chunk is valid until the next call only: a plain file is read into one
+   * buffer over and over (see `recycledReads`).
+   */
   read(): Promise<Uint8Array | null>;
   cancel(): Promise<void>;
   /** Bytes of the file itself read so far (compressed bytes for .gz and .zip). */
@@ -84,7 +88,7 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
  * a write's promise settles once the chunk is inflated, so waiting for all
  * but two keeps only a few chunks in flight (and progress truthful).
  */
-function decompress(input: ReadableStream<Uint8Array>, format: 'gzip' | 'deflate-raw'): ReadableStream<Uint8Array> {
+export function decompress(input: ReadableStream<Uint8Array>, format: 'gzip' | 'deflate-raw'): ReadableStream<Uint8Array> {
   const stream = new DecompressionStream(format) as unknown as TransformStream<Uint8Array, Uint8Array>;
   const writer = stream.writable.getWriter();
   const source = input.getReader();
@@ -156,7 +160,8 @@ export async function openText(file: InputFile): Promise<TextSource> {
   const count = (n: number) => {
     bytesRead += n;
   };
-  const fileReader = file.stream().getReader();
+  const fileStream = file.stream();
+  const fileReader = fileStream.getReader();
   const first = await peek(fileReader, 4);
   const notes: string[] = [];
   let compression: Compression = 'none';
@@ -185,7 +190,10 @@ export async function openText(file: InputFile): Promise<TextSource> {
     }
     notes.push(`Took ${innerName} from ${file.name}.`);
   } else {
-    text = replay(first.chunks, fileReader, count);
+    fileReader.releaseLock();
+    const recycled = recycledReads(fileStream, first.chunks, count);
+    if (recycled) return { compression, textSize, notes, bytesRead: () => bytesRead, ...recycled };
+    text = replay(first.chunks, fileStream.getReader(), count);
   }
 
   // A .tsv.gz inside a zip: one more layer.
@@ -220,6 +228,60 @@ export async function openText(file: InputFile): Promise<TextSource> {
     },
     async cancel() {
       await reader.cancel().catch(() => undefined);
+    },
+  };
+}
+
+/** Bytes a plain file is read in, into one buffer reused for every read. */
+const PLAIN_READ_BYTES = 1 << 20;
+
+/**
+ * A plain file read into one buffer, over and over (a BYOB reader), where the
+ * stream allows it (File.stream() in Chromium and Node). Reading 2.3 GB with
+ * a default reader leaves a fresh buffer per chunk for the garbage collector,
+ * which frees them late: in headless Chromium, reading the file alone in a
+ * worker peaked at 1.8 GB summed RSS (scripts/bigfile-browser.ts, floor-tsv).
+ * Undefined where the stream has no BYOB reader.
+ */
+function recycledReads(
+  stream: ReadableStream<Uint8Array>,
+  peeked: Uint8Array[],
+  count: (n: number) => void,
+): Pick<TextSource, 'read' | 'cancel'> | undefined {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = (stream as ReadableStream<Uint8Array<ArrayBuffer>>).getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
+  }
+  let next = 0;
+  let buffer = new ArrayBuffer(PLAIN_READ_BYTES);
+  let done = false;
+  return {
+    async read() {
+      if (next < peeked.length) {
+        const chunk = peeked[next++];
+        count(chunk.length);
+        return chunk;
+      }
+      for (;;) {
+        if (done) return null;
+        const result = await byob.read(new Uint8Array(buffer)).catch((err: unknown) => {
+          throw decompressionFailure('none', err);
+        });
+        if (result.value) buffer = result.value.buffer;
+        if (result.done) {
+          done = true;
+          return null;
+        }
+        if (result.value.length === 0) continue;
+        count(result.value.length);
+        return result.value;
+      }
+    },
+    async cancel() {
+      done = true;
+      await byob.cancel().catch(() => undefined);
     },
   };
 }
