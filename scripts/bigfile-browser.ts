@@ -26,13 +26,14 @@
  * of those processes during the case, from /proc/PID/stat. Load: the
  * machine's 1-minute load average at the start and the end of each case.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { chromiumPids, loadAverage, median, openBenchBrowser, rssMB } from '../bench/browser';
 import { createRng } from '../src/core/random';
 
 const CACHE = join(homedir(), '.cache', 'attribution-lab');
@@ -148,56 +149,6 @@ const CASES: Case[] = [
   { key: 'floor-tsv', label: 'floor: File.stream() read alone in a worker (.tsv)', path: criteoTsvFile, floor: 'none' },
 ];
 
-/** Pids of a process and all its descendants, from /proc. */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/PID/stat is the parent pid; the command name (field 2) may hold spaces, hence the lastIndexOf.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
-
-/** Chromium processes started by this script (the browser, its renderers and GPU/utility helpers). */
-function chromiumPids(): number[] {
-  return processTree(process.pid).filter((pid) => {
-    try {
-      return /chrom/i.test(readFileSync(`/proc/${pid}/comm`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
-}
-
-function rssMB(pids: number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (match) kb += Number(match[1]);
-    } catch {
-      // Gone.
-    }
-  }
-  return kb / 1024;
-}
-
 /** Summed PSS in MB (from smaps_rollup; 0 where the kernel lacks it). */
 function pssMB(pids: number[]): number {
   let kb = 0;
@@ -246,16 +197,6 @@ function cpuTicks(pids: number[], into: Map<string, ThreadTime>): void {
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function loadAverage(): number {
-  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /**
  * A worker that reads the File it is sent to the end, through
@@ -336,21 +277,24 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
   })();
 
   const started = performance.now();
-  if (floor) {
-    const finished = await (await startFloor(page, path, floor === 'gzip'))();
+  /** Stops the sampler, waits 2 s for the PSS after, reads what the page says, and closes it. */
+  const finish = async (outcome: Outcome['outcome'], read: () => Promise<{ message: string; rows?: number }>): Promise<Outcome> => {
     const seconds = (performance.now() - started) / 1000;
     sampling = false;
     await sampler;
     cpuTicks(chromiumPids(), cpuAfter);
+    const load: [number, number] = [loadBefore, loadAverage()];
     await new Promise((r) => setTimeout(r, 2000));
     const afterPss = pssMB(chromiumPids());
-    await page.close();
+    const { message, rows } = await read();
+    if (!crashed) await page.close();
     return {
       label,
       sizeMB: statSync(path).size / 1e6,
-      outcome: finished.outcome,
+      outcome,
       seconds,
-      message: finished.message,
+      message,
+      ...(rows !== undefined ? { rows } : {}),
       roundTripMedianMs: median(roundTrips),
       roundTripMaxMs: Math.max(0, ...roundTrips),
       slowSamples: roundTrips.filter((t) => t > 1000).length,
@@ -360,8 +304,12 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
       afterPssMB: afterPss,
       cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
       threads: busiestThreads(cpuBefore, cpuAfter),
-      load: [loadBefore, loadAverage()],
+      load,
     };
+  };
+  if (floor) {
+    const finished = await (await startFloor(page, path, floor === 'gzip'))();
+    return finish(finished.outcome, async () => ({ message: finished.message }));
   }
   await page.getByTestId('file-input').setInputFiles(path);
   const outcome = await Promise.race([
@@ -369,40 +317,12 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
     page.getByTestId('summary').waitFor({ timeout: OUTCOME_TIMEOUT_MS }).then(() => 'summary' as const),
     page.getByTestId('mapping').waitFor({ timeout: OUTCOME_TIMEOUT_MS }).then(() => 'mapping' as const),
   ]).catch(() => (crashed ? ('crash' as const) : ('timeout' as const)));
-  const seconds = (performance.now() - started) / 1000;
-  sampling = false;
-  await sampler;
-  cpuTicks(chromiumPids(), cpuAfter);
-  const load: [number, number] = [loadBefore, loadAverage()];
-  await new Promise((r) => setTimeout(r, 2000));
-  const afterPss = pssMB(chromiumPids());
-
-  let message = '';
-  let rows: number | undefined;
-  if (outcome === 'error') message = ((await page.getByTestId('error').locator('.error__message').textContent()) ?? '').trim();
-  if (outcome === 'summary') {
-    rows = Number(await page.getByTestId('summary').getAttribute('data-rows'));
-    message = `${rows.toLocaleString('en-US')} rows, ingest ${await page.getByTestId('summary').getAttribute('data-elapsed-ms')} ms`;
-  }
-  if (!crashed) await page.close();
-  return {
-    label,
-    sizeMB: statSync(path).size / 1e6,
-    outcome,
-    seconds,
-    message,
-    rows,
-    roundTripMedianMs: median(roundTrips),
-    roundTripMaxMs: Math.max(0, ...roundTrips),
-    slowSamples: roundTrips.filter((t) => t > 1000).length,
-    samples: roundTrips.length,
-    peakRssMB: peakRss,
-    peakPssMB: peakPss,
-    afterPssMB: afterPss,
-    cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
-    threads: busiestThreads(cpuBefore, cpuAfter),
-    load,
-  };
+  return finish(outcome, async () => {
+    if (outcome === 'error') return { message: ((await page.getByTestId('error').locator('.error__message').textContent()) ?? '').trim() };
+    if (outcome !== 'summary') return { message: '' };
+    const rows = Number(await page.getByTestId('summary').getAttribute('data-rows'));
+    return { rows, message: `${rows.toLocaleString('en-US')} rows, ingest ${await page.getByTestId('summary').getAttribute('data-elapsed-ms')} ms` };
+  });
 }
 
 function cpuSpent(before: Map<string, ThreadTime>, after: Map<string, ThreadTime>): number {
@@ -419,19 +339,6 @@ function busiestThreads(before: Map<string, ThreadTime>, after: Map<string, Thre
     .sort((a, b) => b.seconds - a.seconds)
     .map((t) => `${t.name} ${t.seconds.toFixed(1)}`)
     .join(', ');
-}
-
-async function waitForServer(url: string, server: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (server.exitCode !== null) throw new Error(`vite preview exited with status ${server.exitCode}.`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // Not up yet.
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`vite preview did not answer at ${url}.`);
 }
 
 async function main(): Promise<number> {
@@ -456,20 +363,11 @@ async function main(): Promise<number> {
   }
   mkdirSync(CACHE, { recursive: true });
 
-  const url = `http://localhost:${values.port}/`;
-  // Node itself, not npx: killing npx would leave the preview server running.: Vite 8 refuses a
-  // second preview of one project, and the e2e suite's server may be up.
-  const vite = resolve('node_modules', 'vite', 'bin', 'vite.js');
-  const server = spawn(process.execPath, [vite, 'preview', '--outDir', dist, '--port', values.port!, '--strictPort'], { stdio: 'ignore' });
-  const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  let browser: Browser | undefined;
+  // A port of its own: Vite 8 refuses a second preview of one project, and the e2e suite's server may be up.
+  const bench = await openBenchBrowser(dist, values.port!);
+  const { browser, url } = bench;
   const results: Outcome[] = [];
   try {
-    await waitForServer(url, server);
-    browser = await chromium.launch({
-      executablePath: existsSync(chromiumPath) ? chromiumPath : undefined,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
     const repeat = Math.max(1, Number(values.repeat) || 1);
     // In the order asked for: e.g. a floor right before the load it bounds.
     for (let round = 0; round < repeat; round++) {
@@ -489,8 +387,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await browser?.close();
-    server.kill();
+    await bench.close();
   }
 
   console.log(
