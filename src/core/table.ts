@@ -70,6 +70,12 @@ export interface EventTable {
   click: Uint8Array;
   /** Price paid for the impression; all 0 when the log has no cost column (see `hasCost`). */
   cost: Float32Array;
+  /**
+   * Each conversion's value (revenue), by conversion index, when an own log
+   * maps a value column: the largest value on the conversion's rows. Absent
+   * otherwise (Criteo's log has no conversion value).
+   */
+  conversionValues?: Float64Array;
   hasCost: boolean;
   /** Seconds since the user's last click, -1 if none or unknown. */
   timeSinceLastClick: Float32Array;

@@ -126,7 +126,16 @@ export interface RunResults {
    * effects and Shapley values were judged on, counted as they count them
    * (unconverted journeys 1 / negativeSamplingRate times), present with those values.
    */
-  money?: { spend: number[]; judgedSpend?: number[] };
+  money?: {
+    spend: number[];
+    judgedSpend?: number[];
+    /**
+     * Own logs with a mapped value column: per prepared campaign, the mean
+     * value of the log's conversions whose touchpoints include it (NaN when
+     * none does), which turns incremental conversions into incremental value.
+     */
+    valuePerConversion?: number[];
+  };
   /** Wall seconds per step that ran; absent in older sessions. */
   timings?: Partial<Record<string, number>>;
   weights: WeightsByModel;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DefendedRecommendation, RunResults } from '../shared/protocol';
-import { allocationRows, incrementalSource, largestMoves, moneyRows, moneyTotal, responseGroups, summedInterval, whatIfAmounts } from './answer';
+import { allocationRows, incrementalSource, largestMoves, moneyRows, moneyTotal, responseGroups, roasNote, summedInterval, whatIfAmounts } from './answer';
 
 const labels = { a: { name: 'Alpha', channel: 'Search' }, b: { name: 'Beta', channel: 'Search' }, c: { name: 'Gamma', channel: 'Social' } };
 
@@ -118,6 +118,23 @@ describe('incremental conversions with an interval from the removal bootstrap', 
     expect(total.conversions).toBe(5);
     expect(total.spend).toBe(60);
     expect(total.low).toBeCloseTo(percentile(resamples.map((r) => r[0] + r[1] + r[2]), 0.05), 12);
+  });
+
+  it('gives ROAS from the mean conversion value per campaign, its interval from the value-weighted resamples, and none without a value column', () => {
+    expect(moneyRows(results, labels, 'campaign')!.every((r) => Number.isNaN(r.roas))).toBe(true);
+    expect(roasNote(results)).toMatch(/^No ROAS/);
+    const valued = { ...results, money: { ...results.money!, valuePerConversion: [10, Number.NaN, 4] } } as RunResults;
+    expect(roasNote(valued)).toMatch(/^ROAS is incremental value over spend/);
+    const rows = moneyRows(valued, labels, 'campaign')!;
+    // a: 3 conversions x 10 over a judged spend of 1; b: no conversion touched it, so its value counts 0; c: 1 x 4 / 3.
+    expect(rows.map((r) => r.roas)).toEqual([30, 0, 4 / 3]);
+    expect(rows[0].roasLow).toBeCloseTo((percentile(resamples.map((r) => r[0]), 0.05) * 10) / 1, 9);
+    const search = moneyRows(valued, labels, 'channel')!.find((r) => r.key === 'Search')!;
+    expect(search.roas).toBeCloseTo(30 / 3, 12);
+    expect(search.roasHigh).toBeCloseTo(percentile(resamples.map((r) => r[0] * 10), 0.95) / 3, 9);
+    const total = moneyTotal(valued, moneyRows(valued, labels, 'campaign')!);
+    expect(total.roas).toBeCloseTo((30 + 0 + 4) / 6, 12);
+    expect(total.roasLow).toBeCloseTo(percentile(resamples.map((r) => r[0] * 10 + r[2] * 4), 0.05) / 6, 9);
   });
 
   it('falls back to Shapley values, without an interval, when the run has no removal bootstrap', () => {

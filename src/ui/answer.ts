@@ -75,6 +75,14 @@ export interface MoneyRow {
   /** judgedSpend / high to judgedSpend / low: NaN when the interval reaches zero. */
   costLow: number;
   costHigh: number;
+  /**
+   * Incremental value over judgedSpend, with its interval: each campaign's
+   * incremental conversions times the mean value of the log's conversions it
+   * touched (money.valuePerConversion). NaN without a conversion value.
+   */
+  roas: number;
+  roasLow: number;
+  roasHigh: number;
 }
 
 /**
@@ -99,12 +107,12 @@ export function incrementalLevel(results: RunResults): number | null {
  * resample summed first so a channel's interval comes from the same
  * resamples as its campaigns' (not by adding intervals).
  */
-export function summedInterval(results: RunResults, members: readonly string[]): [number, number] {
+export function summedInterval(results: RunResults, members: readonly string[], weightOf: (id: string) => number = () => 1): [number, number] {
   const boot = results.counterfactual?.removalBootstrap;
   if (!boot || boot.resamples.length < 2) return [Number.NaN, Number.NaN];
   const at = new Map(boot.campaigns.map((id, c) => [id, c]));
-  const index = members.map((id) => at.get(id)).filter((c): c is number => c !== undefined);
-  const sums = Float64Array.from(boot.resamples, (r) => index.reduce((s, c) => s + r[c], 0)).sort();
+  const index = members.flatMap((id) => (at.has(id) ? [[at.get(id)!, weightOf(id)] as const] : []));
+  const sums = Float64Array.from(boot.resamples, (r) => index.reduce((s, [c, w]) => s + r[c] * w, 0)).sort();
   const alpha = (1 - boot.level) / 2;
   return [quantile(sums, alpha), quantile(sums, 1 - alpha)];
 }
@@ -122,10 +130,13 @@ export function moneyRows(results: RunResults, labels: CampaignLabels | null, le
   const weights = source ? results.weights[source] : undefined;
   const byId = (values: readonly number[] | undefined) => Object.fromEntries(ids.map((id, c) => [id, values ? values[c] : Number.NaN]));
   const conversions = Object.fromEntries(ids.map((id) => [id, weights ? (weights[id] ?? 0) : Number.NaN]));
-  const rows = group([byId(money.spend), conversions, byId(money.judgedSpend)], labels, level);
+  const valueOf = conversionValueOf(results);
+  const value = Object.fromEntries(ids.map((id) => [id, weights && valueOf ? (weights[id] ?? 0) * valueOf(id) : Number.NaN]));
+  const rows = group([byId(money.spend), conversions, byId(money.judgedSpend), value], labels, level);
   return rows.map((g) => {
-    const [spend, conv, judged] = weights ? g.values : [g.values[0], Number.NaN, Number.NaN];
+    const [spend, conv, judged, incrementalValue] = weights ? g.values : [g.values[0], Number.NaN, Number.NaN, Number.NaN];
     const [low, high] = source === 'removal' ? summedInterval(results, g.members) : [Number.NaN, Number.NaN];
+    const [valueLow, valueHigh] = source === 'removal' && valueOf ? summedInterval(results, g.members, valueOf) : [Number.NaN, Number.NaN];
     return {
       key: g.key,
       label: g.label,
@@ -138,8 +149,25 @@ export function moneyRows(results: RunResults, labels: CampaignLabels | null, le
       costPerConversion: conv > 0 ? judged / conv : Number.NaN,
       costLow: high > 0 ? judged / high : Number.NaN,
       costHigh: low > 0 ? judged / low : Number.NaN,
+      ...roasOf(valueOf ? incrementalValue : Number.NaN, valueLow, valueHigh, judged),
     };
   });
+}
+
+/** A campaign's mean conversion value (0 where no conversion touched it), or null when the log has no conversion value. */
+function conversionValueOf(results: RunResults): ((id: string) => number) | null {
+  const values = results.money?.valuePerConversion;
+  if (!values) return null;
+  const at = new Map(results.campaignIds.map((id, c) => [id, c]));
+  return (id) => {
+    const v = values[at.get(id) ?? -1];
+    return Number.isFinite(v) ? v : 0;
+  };
+}
+
+function roasOf(value: number, low: number, high: number, spend: number): Pick<MoneyRow, 'roas' | 'roasLow' | 'roasHigh'> {
+  const ok = Number.isFinite(value) && spend > 0;
+  return { roas: ok ? value / spend : Number.NaN, roasLow: ok ? low / spend : Number.NaN, roasHigh: ok ? high / spend : Number.NaN };
 }
 
 /** The money table's "All" row: sums, and the interval of the summed incremental conversions. */
@@ -150,6 +178,9 @@ export function moneyTotal(results: RunResults, rows: readonly MoneyRow[]): Omit
   const conversions = hasConversions ? sum((r) => r.conversions) : Number.NaN;
   const judgedSpend = hasConversions ? sum((r) => r.judgedSpend) : Number.NaN;
   const [low, high] = incrementalSource(results) === 'removal' ? summedInterval(results, members) : [Number.NaN, Number.NaN];
+  const valueOf = conversionValueOf(results);
+  const [valueLow, valueHigh] = incrementalSource(results) === 'removal' && valueOf ? summedInterval(results, members, valueOf) : [Number.NaN, Number.NaN];
+  const value = valueOf && hasConversions ? sum((r) => (Number.isFinite(r.roas) ? r.roas * r.judgedSpend : 0)) : Number.NaN;
   return {
     members,
     spend: sum((r) => r.spend),
@@ -160,6 +191,7 @@ export function moneyTotal(results: RunResults, rows: readonly MoneyRow[]): Omit
     costPerConversion: conversions > 0 ? judgedSpend / conversions : Number.NaN,
     costLow: high > 0 ? judgedSpend / high : Number.NaN,
     costHigh: low > 0 ? judgedSpend / low : Number.NaN,
+    ...roasOf(value, valueLow, valueHigh, judgedSpend),
   };
 }
 
@@ -183,9 +215,17 @@ export function incrementalNote(results: RunResults): string {
   return 'Incremental conversions need the attention model and "removal effects and Shapley by the attention model" in the settings.';
 }
 
-/** Why there is no ROAS. */
-export const ROAS_NOTE =
-  'No ROAS: it needs the value of each conversion, and this log gives none the app reads (Criteo\'s log has no conversion value; an own log\'s value column is not read yet).';
+/** What ROAS is here, or why there is none. */
+export function roasNote(results: RunResults): string {
+  if (results.money?.valuePerConversion) {
+    return (
+      "ROAS is incremental value over spend: each campaign's incremental conversions times the mean value of the log's conversions its touchpoints were part of " +
+      '(the value column; a conversion\'s value is the largest on its rows), divided by the spend on the same held-out journeys; a channel\'s adds up its campaigns\'' +
+      (incrementalSource(results) === 'removal' ? ', with its interval from the same journey resamples.' : '.')
+    );
+  }
+  return "No ROAS: it needs the value of each conversion. Criteo's log has none; in an own log, map the column that holds a conversion's value (revenue).";
+}
 
 /** "12.3 (9.8 to 14.1)" or the number alone without an interval. */
 export function formatWithInterval(v: number, low: number, high: number, format: (x: number) => string): string {

@@ -15,6 +15,8 @@ export interface Draft {
   conversionValue: string;
   cost: string;
   click: string;
+  /** The conversion value (revenue) column, for ROAS. */
+  value: string;
   categories: string[];
   lookbackDays: number;
 }
@@ -31,6 +33,7 @@ export function draftFromSuggestion(s: Partial<ColumnMapping>): Draft {
     conversionValue: s.conversionEvent?.value ?? '',
     cost: s.cost ?? '',
     click: s.click ?? '',
+    value: s.value ?? '',
     categories: s.categories ?? [],
     lookbackDays: s.lookbackDays ?? 30,
   };
@@ -56,8 +59,9 @@ export function mappingFromDraft(d: Draft): MappingCheck {
   }
   if (d.cost) mapping.cost = d.cost;
   if (d.click) mapping.click = d.click;
+  if (d.value) mapping.value = d.value;
   // Ticking a role's column as a feature too is a slip of the form, not a second role.
-  const categories = d.categories.filter((c) => !used.includes(c) && c !== d.conversion);
+  const categories = d.categories.filter((c) => !used.includes(c) && c !== d.conversion && c !== d.value);
   if (categories.length) mapping.categories = categories;
   return checkMapping(mapping);
 }

@@ -18,7 +18,7 @@ import {
   largestMoves,
   moneyRows,
   moneyTotal,
-  ROAS_NOTE,
+  roasNote,
   type AllocationRow,
   type Level,
   type WhatIfState,
@@ -166,14 +166,22 @@ export function reportHtml({ results, labels, level, source, made, whatIf, curve
     const total = moneyTotal(results, money);
     const conv = (r: typeof total) => formatWithInterval(r.conversions, r.low, r.high, (x) => formatNumber(x, 2));
     const cost = (r: typeof total) => formatWithInterval(r.costPerConversion, r.costLow, r.costHigh, (x) => formatAmount(x, 'money'));
+    const withRoas = results.money?.valuePerConversion !== undefined;
+    const roas = (r: typeof total) => (withRoas ? [formatWithInterval(r.roas, r.roasLow, r.roasHigh, (x) => formatNumber(x, 2))] : []);
     parts.push(
       table(
-        [level === 'channel' ? 'Channel' : 'Campaign', 'Spend', `Incremental conversions${incrementalSource(results) === 'removal' ? ' (90% interval)' : ''}`, 'Cost per incremental conversion'],
-        [...money.map((r) => [r.label, formatAmount(r.spend, 'money'), conv(r), cost(r)]), ['All', formatAmount(total.spend, 'money'), conv(total), cost(total)]],
+        [
+          level === 'channel' ? 'Channel' : 'Campaign',
+          'Spend',
+          `Incremental conversions${incrementalSource(results) === 'removal' ? ' (90% interval)' : ''}`,
+          'Cost per incremental conversion',
+          ...(withRoas ? ['ROAS (incremental value / spend)'] : []),
+        ],
+        [...money.map((r) => [r.label, formatAmount(r.spend, 'money'), conv(r), cost(r), ...roas(r)]), ['All', formatAmount(total.spend, 'money'), conv(total), cost(total), ...roas(total)]],
         ` id="money" data-total-spend="${total.spend}" data-total-conversions="${total.conversions}"`,
       ),
     );
-    parts.push(`<p class="muted">Spend: the cost column summed over the log. ${e(incrementalNote(results))} ${e(ROAS_NOTE)}</p>`);
+    parts.push(`<p class="muted">Spend: the cost column summed over the log. ${e(incrementalNote(results))} ${e(roasNote(results))}</p>`);
   } else {
     parts.push(`<p>The log has no cost column: no spend, and the recommendation is in impressions.</p>`);
   }

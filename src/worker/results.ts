@@ -40,7 +40,30 @@ export function spendOf(run: RunOutput, settings: RunSettings, table: EventTable
     const { events } = prepared;
     for (let e = 0; e < events.count; e++) judgedSpend[events.campaign[e]] += events.cost[e] * weightOf[events.journey[e]];
   }
-  return { spend, ...(judgedSpend ? { judgedSpend } : {}) };
+  const valuePerConversion = table.conversionValues ? valuesByCampaign(table, table.conversionValues, bySource, n) : undefined;
+  return { spend, ...(judgedSpend ? { judgedSpend } : {}), ...(valuePerConversion ? { valuePerConversion } : {}) };
+}
+
+/**
+ * Per prepared campaign, the mean value of the conversions whose touchpoints
+ * include it (each conversion once, however many of its touchpoints are the
+ * campaign's); NaN for a campaign no conversion touched.
+ */
+export function valuesByCampaign(table: Pick<EventTable, 'rowCount' | 'campaign' | 'conversionId'>, values: Float64Array, bySource: Map<number, number>, campaigns: number): number[] {
+  const seen = new Set<number>();
+  const sum = new Float64Array(campaigns);
+  const count = new Float64Array(campaigns);
+  for (let r = 0; r < table.rowCount; r++) {
+    const k = table.conversionId[r];
+    const c = bySource.get(table.campaign[r]);
+    if (k < 0 || c === undefined) continue;
+    const pair = k * campaigns + c;
+    if (seen.has(pair)) continue;
+    seen.add(pair);
+    sum[c] += values[k];
+    count[c]++;
+  }
+  return Array.from(sum, (s, c) => (count[c] > 0 ? s / count[c] : Number.NaN));
 }
 
 export function resultsOf(run: RunOutput, settings: RunSettings, truth: SynthTruth | undefined, table?: EventTable): RunResults {

@@ -75,6 +75,8 @@ interface ResolvedMapping {
   eventValue: string;
   cost: number;
   click: number;
+  /** The conversion value (revenue) column: read into each conversion's value (EventTable.conversionValues). */
+  value: number;
   /** The channel column (issue 14): read only to group campaigns, never a model feature. */
   channel: number;
   /** Feature columns, then the user attribute columns (the last `userAttributes` of them). */
@@ -124,6 +126,7 @@ export function resolveMapping(mapping: ColumnMapping, names: readonly string[])
     eventValue: (m.conversionEvent?.value ?? '').trim().toLowerCase(),
     cost: at(m.cost),
     click: at(m.click),
+    value: at(m.value),
     channel: at(m.channel),
     // User attributes are read as category columns and marked, so preparation holds them per journey.
     categories: [...(m.categories ?? []), ...(m.userAttributes ?? [])].map(at),
@@ -152,7 +155,7 @@ function checkTimeUnit(column: string, text: string, unit: TimestampUnit): void 
 }
 
 // Column order inside ChunkedColumns.
-const TIME = 0, USER = 1, CAMPAIGN = 2, FLAG = 3, CONVERSION_ID = 4, COST = 5, CLICK = 6, IS_CONVERSION = 7, FIRST_CATEGORY = 8;
+const TIME = 0, USER = 1, CAMPAIGN = 2, FLAG = 3, CONVERSION_ID = 4, COST = 5, CLICK = 6, IS_CONVERSION = 7, VALUE = 8, FIRST_CATEGORY = 9;
 
 export class DelimitedBuilder {
   private readonly map: ResolvedMapping;
@@ -175,7 +178,7 @@ export class DelimitedBuilder {
     this.map = resolveMapping(mapping, names);
     this.categories = this.map.categories.map(() => new StringDictionary());
     this.columns = new ChunkedColumns([
-      Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Float32Array, Uint8Array, Uint8Array,
+      Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Float32Array, Uint8Array, Uint8Array, Float32Array,
       ...this.map.categories.map(() => Uint32Array),
     ]);
   }
@@ -212,6 +215,11 @@ export class DelimitedBuilder {
       cost = Number(fields[m.cost].trim());
       if (!Number.isFinite(cost)) return badValue(m.cost, 'is not a number');
     }
+    let value = 0;
+    if (m.value >= 0 && fields[m.value].trim() !== '') {
+      value = Number(fields[m.value].trim());
+      if (!(Number.isFinite(value) && value >= 0)) return badValue(m.value, 'is not a number of 0 or more');
+    }
     let click = 0;
     if (m.click >= 0) {
       click = parseFlag(fields[m.click]);
@@ -240,6 +248,7 @@ export class DelimitedBuilder {
     (c.current(COST) as Float32Array)[r] = cost;
     (c.current(CLICK) as Uint8Array)[r] = click;
     (c.current(IS_CONVERSION) as Uint8Array)[r] = isConversion ? 1 : 0;
+    (c.current(VALUE) as Float32Array)[r] = value;
     for (let k = 0; k < m.categories.length; k++) {
       (c.current(FIRST_CATEGORY + k) as Uint32Array)[r] = this.categories[k].indexOf(fields[m.categories[k]].trim());
     }
@@ -269,18 +278,22 @@ export class DelimitedBuilder {
     const costAll = c.join(COST) as Float32Array;
     const clickAll = c.join(CLICK) as Uint8Array;
     const isConversion = c.join(IS_CONVERSION) as Uint8Array;
+    const valueAll = c.join(VALUE) as Float32Array;
     const categoriesAll = m.categories.map((_, k) => c.join(FIRST_CATEGORY + k) as Uint32Array);
     const n = time.length;
     const notes = source.notes;
 
     // Conversion key per row (dense numbering comes later, in file order); -1 = none.
     let key: Float64Array;
+    // Conversion rows (event mode) carry their own conversion's key: where a conversion's value sits.
+    let conversionRowKey: Float64Array | undefined;
     const timeline = userTimeline(userAll, this.users.size, time, m.event >= 0 ? isConversion : undefined);
     if (m.event >= 0) {
       const own = new Float64Array(n);
       const idCount = this.conversionIds.size;
       for (let i = 0; i < n; i++) own[i] = idAll[i] >= 0 ? idAll[i] : idCount + i;
       key = assignConversions(timeline, time, isConversion, own, m.lookbackSeconds);
+      conversionRowKey = own;
       notes.push(`Conversion rows: ${m.eventValue}; touchpoints up to ${m.lookbackSeconds / DAY} days before a conversion belong to it.`);
     } else {
       key = new Float64Array(n).fill(-1);
@@ -339,6 +352,16 @@ export class DelimitedBuilder {
       for (let k = 0; k < categories.length; k++) categories[k][j] = categoriesAll[k][i];
       j++;
     }
+    // Each conversion's value: the largest on its rows (the conversion row's, or the value repeated on a converted journey's touchpoints).
+    let conversionValues: Float64Array | undefined;
+    if (m.value >= 0) {
+      conversionValues = new Float64Array(conversionIndex.size);
+      for (let i = 0; i < n; i++) {
+        const rowKey = isConversion[i] && conversionRowKey ? conversionRowKey[i] : key[i];
+        const k = rowKey >= 0 ? conversionIndex.get(rowKey) : undefined;
+        if (k !== undefined && valueAll[i] > conversionValues[k]) conversionValues[k] = valueAll[i];
+      }
+    }
     const skippedConversionRows = n - rows;
     if (m.event >= 0 && skippedConversionRows > 0) notes.push(`${skippedConversionRows} conversion rows formed journeys and are not touchpoints.`);
     return {
@@ -356,6 +379,7 @@ export class DelimitedBuilder {
       click,
       cost,
       hasCost: m.cost >= 0,
+      ...(conversionValues ? { conversionValues } : {}),
       timeSinceLastClick: timeSince,
       ...(m.channel >= 0 ? { campaignChannels: { column: this.names[m.channel], values: this.campaignChannelValues() } } : {}),
       categoryNames: m.categories.map((i) => this.names[i]),

@@ -322,6 +322,31 @@ describe('other logs through a column mapping', () => {
     expect(Array.from(short.conversionId)).toEqual([-1, -1, 0, 1, 2, -1]);
   });
 
+  it("reads each conversion's value: from its conversion row, or the largest on its touchpoints; no values without the column", async () => {
+    const rows = [
+      ['a', 1, 'x', 'view', ''],
+      ['a', 2, '', 'purchase', '120.5'],
+      ['b', 3, 'y', 'view', ''],
+      ['b', 4, '', 'purchase', '30'],
+    ];
+    const csv = 'user,ts,channel,event,revenue\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+    const mapping: ColumnMapping = { user: 'user', timestamp: 'ts', timestampUnit: 'seconds', campaign: 'channel', conversionEvent: { column: 'event', value: 'purchase' }, value: 'revenue' };
+    const t = await load(fileOf(csv, 'a.csv'), { mapping });
+    expect(Array.from(t.conversionId)).toEqual([0, 1]);
+    expect(Array.from(t.conversionValues!)).toEqual([120.5, 30]);
+    const { value: _value, ...without } = mapping;
+    expect((await load(fileOf(csv, 'a.csv'), { mapping: without })).conversionValues).toBeUndefined();
+
+    const flagged = 'user,time,channel,order_id,revenue\na,1,x,o1,5\na,2,y,o1,7\nb,3,x,,\n';
+    const f = await load(fileOf(flagged, 'a.csv'), { mapping: { user: 'user', timestamp: 'time', timestampUnit: 'auto', campaign: 'channel', conversionId: 'order_id', value: 'revenue' } });
+    expect(Array.from(f.conversionValues!)).toEqual([7]);
+    const bad = await ingest(fileOf('user,time,channel,order_id,revenue\na,1,x,o1,-5\n', 'a.csv'), {
+      mapping: { user: 'user', timestamp: 'time', timestampUnit: 'auto', campaign: 'channel', conversionId: 'order_id', value: 'revenue' },
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain("column 'revenue': '-5' is not a number of 0 or more");
+  });
+
   it('maps a conversion id on touchpoint rows directly', async () => {
     const csv = 'user,time,channel,order_id\na,1,x,\na,2,y,o1\nb,3,x,o2\na,4,x,o1\nb,5,y,-1\n';
     const t = await load(fileOf(csv, 'a.csv'), { mapping: { user: 'user', timestamp: 'time', timestampUnit: 'auto', campaign: 'channel', conversionId: 'order_id' } });

@@ -43,8 +43,8 @@ export interface ColumnMapping {
   click?: string;
   categories?: string[];
   /**
-   * The value (revenue) of a conversion, on its rows. Carried and checked
-   * (the column must exist and play no other role), not yet read.
+   * The value (revenue) of a conversion, on its rows: each conversion's value
+   * is the largest on its rows (EventTable.conversionValues), which gives ROAS.
    */
   value?: string;
   /** A channel grouping next to the campaign (e.g. campaign = spring_sale, channel = email). Read into the table's `campaignChannels` to group campaigns in the results; never a model feature. */

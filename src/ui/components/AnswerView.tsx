@@ -10,7 +10,7 @@ import {
   largestMoves,
   moneyRows,
   moneyTotal,
-  ROAS_NOTE,
+  roasNote,
   type AllocationRow,
   type Level,
   type WhatIfState,
@@ -211,14 +211,16 @@ function MoneyTable({ rows, level, results }: { rows: ReturnType<typeof moneyRow
   const conv = (r: Pick<typeof total, 'conversions' | 'low' | 'high'>) => formatWithInterval(r.conversions, r.low, r.high, (x) => formatNumber(x, 2));
   const cost = (r: Pick<typeof total, 'costPerConversion' | 'costLow' | 'costHigh'>) =>
     formatWithInterval(r.costPerConversion, r.costLow, r.costHigh, (x) => formatAmount(x, 'money'));
+  const withRoas = results.money?.valuePerConversion !== undefined;
+  const roas = (r: Pick<typeof total, 'roas' | 'roasLow' | 'roasHigh'>) => formatWithInterval(r.roas, r.roasLow, r.roasHigh, (x) => formatNumber(x, 2));
   return (
     <div className="answer__money">
       <h3>Money by {level}</h3>
       <p className="muted" data-testid="money-method" data-source={source ?? 'none'}>
         Spend is the cost column summed over every row of the log. {incrementalNote(results)}
       </p>
-      <p className="muted" data-testid="roas-note">
-        {ROAS_NOTE}
+      <p className="muted" data-testid="roas-note" data-roas={withRoas ? 'yes' : 'no'}>
+        {roasNote(results)}
       </p>
       <div className="table-scroll table-scroll--tall">
         <table className="table" data-testid="money" data-level={level} data-source={source ?? 'none'} data-total-spend={total.spend} data-total-conversions={total.conversions}>
@@ -228,6 +230,7 @@ function MoneyTable({ rows, level, results }: { rows: ReturnType<typeof moneyRow
               <th scope="col" className="num-col">Spend</th>
               <th scope="col" className="num-col">Incremental conversions{source === 'removal' ? ' (90% interval)' : ''}</th>
               <th scope="col" className="num-col">Cost per incremental conversion</th>
+              {withRoas && <th scope="col" className="num-col">ROAS (incremental value / spend)</th>}
             </tr>
           </thead>
           <tbody>
@@ -240,12 +243,14 @@ function MoneyTable({ rows, level, results }: { rows: ReturnType<typeof moneyRow
                 data-low={r.low}
                 data-high={r.high}
                 data-judged-spend={r.judgedSpend}
+                data-roas={r.roas}
                 data-members={r.members.join(' ')}
               >
                 <th scope="row">{r.label}</th>
                 <td className="num-col">{formatAmount(r.spend, 'money')}</td>
                 <td className="num-col">{conv(r)}</td>
                 <td className="num-col">{cost(r)}</td>
+                {withRoas && <td className="num-col">{roas(r)}</td>}
               </tr>
             ))}
           </tbody>
@@ -255,6 +260,7 @@ function MoneyTable({ rows, level, results }: { rows: ReturnType<typeof moneyRow
               <td className="num-col">{formatAmount(total.spend, 'money')}</td>
               <td className="num-col">{conv(total)}</td>
               <td className="num-col">{cost(total)}</td>
+              {withRoas && <td className="num-col">{roas(total)}</td>}
             </tr>
           </tfoot>
         </table>

@@ -51,7 +51,7 @@ export function MappingView({ fileName, preview, message, disabled, onSubmit, on
     downloadText(savedMappingText(result.mapping), savedMappingName(preview.innerName ?? fileName), 'application/json');
   }
 
-  const columnSelect = (key: 'user' | 'timestamp' | 'campaign' | 'conversion' | 'cost' | 'click', label: string, optional: boolean) => (
+  const columnSelect = (key: 'user' | 'timestamp' | 'campaign' | 'conversion' | 'cost' | 'click' | 'value', label: string, optional: boolean) => (
     <div className="field">
       <label htmlFor={`${id}-${key}`}>{label}</label>
       <select
@@ -156,6 +156,7 @@ export function MappingView({ fileName, preview, message, disabled, onSubmit, on
         )}
         {columnSelect('cost', 'Cost (optional)', true)}
         {columnSelect('click', 'Click flag (optional)', true)}
+        {columnSelect('value', 'Conversion value, e.g. revenue (optional; gives ROAS)', true)}
         <fieldset className="field field--wide">
           <legend>Other descriptive columns to use as features (optional)</legend>
           <div className="checks">
