@@ -223,21 +223,18 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   const conversionId = `COALESCE(CAST(NULLIF(CAST(${q(cols.conversionId)} AS ${d.text}), '') AS ${d.int}), -1)`;
   const converted = cols.conversion ? `CAST(${q(cols.conversion)} AS ${d.int})` : null;
   const categories = cols.categories.map((c, i) => `CAST(${q(c)} AS ${d.text}) AS c_${i}`);
-  const ctes: string[] = [];
-  ctes.push(
-    `src AS (SELECT ${time} AS ts, CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, ` +
-      `CAST(${q(cols.campaign)} AS ${d.int}) AS campaign, ${num(cols.click, '0', d.int)} AS click, ${num(cols.cost, '0')} AS cost, ` +
-      `${num(cols.timeSinceLastClick, 'NULL')} AS logged_gap${converted ? `, ${converted} AS flag` : ''}${categories.map((c) => `, ${c}`).join('')} FROM ${from})`,
-  );
   // Without a flag column, a row converted when it has a conversion id.
   const hasId = cols.noConversion === 'minus-one' ? 'raw_conversion_id <> -1' : 'raw_conversion_id NOT IN (-1, 0)';
-  ctes.push(
-    `rows_in AS (SELECT *, CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ` +
-      `${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted FROM src)`,
-  );
+  const keyColumns = `CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, CAST(${q(cols.campaign)} AS ${d.int}) AS campaign`;
+  const journeyKeys = `CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted`;
+  // The log is read three times, each time for only the columns that pass needs, and never held
+  // as a whole: campaigns (one column), journeys (the ids), then the full rows of the chosen
+  // journeys only. (A CTE over the whole log read by several passes is materialised by engines
+  // such as DuckDB: every column of every row, spilled to disk at 100 M rows.)
+  const ctes: string[] = [];
 
   // -- Campaign sampling: the campaigns with the lowest rank keys.
-  ctes.push(`campaigns AS (SELECT campaign, COUNT(*) AS events FROM rows_in GROUP BY campaign)`);
+  ctes.push(`campaigns AS (SELECT CAST(${q(cols.campaign)} AS ${d.int}) AS campaign FROM ${from} GROUP BY CAST(${q(cols.campaign)} AS ${d.int}))`);
   const campaignHash = rankKeyLayers(d, 'ch', 'campaigns', ['campaign'], settings.seed, 'campaigns');
   ctes.push(...campaignHash.ctes);
   ctes.push(
@@ -245,22 +242,15 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   );
   ctes.push(`kept_campaigns AS (SELECT campaign FROM campaign_rank WHERE campaign_rank <= ${keepCountSql(d, settings)})`);
 
-  // -- Journeys: label from all their rows, length from the kept campaigns' rows, then the minimum.
-  ctes.push(`journey_labels AS (SELECT user_id, conversion_id, MAX(converted) AS label FROM rows_in GROUP BY user_id, conversion_id)`);
-  // Without a logged gap: seconds since the user's previous clicked touchpoint (any journey), -1 if none.
-  // (Written with LAG rather than a window frame, which some engines' parsers lack.)
-  if (cols.timeSinceLastClick) {
-    ctes.push(`with_gap AS (SELECT *, logged_gap AS gap FROM rows_in)`);
-  } else {
-    const byTime = 'PARTITION BY user_id ORDER BY ts, campaign, click, cost';
-    ctes.push(`clicks_so_far AS (SELECT *, MAX(CASE WHEN click = 1 THEN ts END) OVER (${byTime}) AS last_click FROM rows_in)`);
-    ctes.push(`with_gap AS (SELECT *, COALESCE(ts - LAG(last_click) OVER (${byTime}), -1) AS gap FROM clicks_so_far)`);
-  }
-  ctes.push(`kept_rows AS (SELECT r.* FROM with_gap r JOIN kept_campaigns k ON r.campaign = k.campaign)`);
+  // -- Journeys, in one pass over the ids: label from all their rows, length from the kept campaigns' rows, then the minimum.
   ctes.push(
-    `eligible AS (SELECT k.user_id, k.conversion_id, COUNT(*) AS touchpoints, MAX(l.label) AS label FROM kept_rows k ` +
-      `JOIN journey_labels l ON k.user_id = l.user_id AND k.conversion_id = l.conversion_id ` +
-      `GROUP BY k.user_id, k.conversion_id HAVING COUNT(*) >= ${Math.max(1, settings.minTouchpoints)})`,
+    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys} ` +
+      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''} FROM ${from}) s)`,
+  );
+  ctes.push(
+    `eligible AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label FROM journey_keys r ` +
+      `LEFT JOIN kept_campaigns k ON r.campaign = k.campaign ` +
+      `GROUP BY r.user_id, r.conversion_id HAVING COUNT(k.campaign) >= ${Math.max(1, settings.minTouchpoints)})`,
   );
 
   // -- Balancing: every converted journey, plus unconverted ones in rank-key order.
@@ -296,11 +286,30 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
       `WHEN split_rank <= test_count + FLOOR((journey_count - test_count) * ${float(d, settings.validationShare)} + 0.5) THEN 'validation' ELSE 'train' END AS split FROM split_rank)`,
   );
 
-  // -- Touchpoints of the chosen journeys, in time order, and their features.
+  // -- Touchpoints of the chosen journeys, in time order, and their features: the full rows, read
+  // only now, and only for the chosen journeys (or, to compute the gap, their users) on kept campaigns.
+  ctes.push(
+    `src AS (SELECT ${time} AS ts, ${keyColumns}, ${num(cols.click, '0', d.int)} AS click, ${num(cols.cost, '0')} AS cost, ` +
+      `${num(cols.timeSinceLastClick, 'NULL')} AS logged_gap${converted ? `, ${converted} AS flag` : ''}${categories.map((c) => `, ${c}`).join('')} FROM ${from})`,
+  );
+  ctes.push(`rows_in AS (SELECT *, ${journeyKeys} FROM src)`);
+  if (cols.timeSinceLastClick) {
+    ctes.push(`with_gap AS (SELECT *, logged_gap AS gap FROM rows_in)`);
+  } else {
+    // Seconds since the user's previous clicked touchpoint (any journey, any campaign), -1 if none:
+    // a window per user, so only the users of chosen journeys need it. (LAG rather than a window
+    // frame, which some engines' parsers lack.)
+    const byTime = 'PARTITION BY user_id ORDER BY ts, campaign, click, cost';
+    ctes.push(`chosen_users AS (SELECT DISTINCT user_id FROM journeys)`);
+    ctes.push(`user_rows AS (SELECT r.* FROM rows_in r JOIN chosen_users u ON r.user_id = u.user_id)`);
+    ctes.push(`clicks_so_far AS (SELECT *, MAX(CASE WHEN click = 1 THEN ts END) OVER (${byTime}) AS last_click FROM user_rows)`);
+    ctes.push(`with_gap AS (SELECT *, COALESCE(ts - LAG(last_click) OVER (${byTime}), -1) AS gap FROM clicks_so_far)`);
+  }
   ctes.push(
     `touchpoints AS (SELECT r.*, j.label, j.split, ` +
       `ROW_NUMBER() OVER (PARTITION BY r.user_id, r.conversion_id ORDER BY r.ts, r.campaign, r.click, r.cost) - 1 AS step ` +
-      `FROM kept_rows r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id)`,
+      `FROM with_gap r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id ` +
+      `JOIN kept_campaigns k ON r.campaign = k.campaign)`,
   );
   ctes.push(
     `ranges AS (SELECT GREATEST(MAX(cost), 0) AS max_cost, GREATEST(MAX(gap), 0) AS max_gap, MIN(ts) AS min_ts, MAX(ts) AS max_ts, ` +
