@@ -105,7 +105,10 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
     },
     epochFromIso: (e) => `epoch(CAST(${e} AS TIMESTAMP))`,
     write: (query, output, settings) =>
-      `COPY (\n${query}\n) TO ${stringLiteral(output)} (FORMAT ${output.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv, HEADER true'});\n` +
+      // A Parquet file also carries the settings line in its key-value metadata (the app reads it from there).
+      `COPY (\n${query}\n) TO ${stringLiteral(output)} (FORMAT ${
+        output.toLowerCase().endsWith('.parquet') ? `parquet, KV_METADATA {attribution_lab_settings: ${stringLiteral(settings)}}` : 'csv, HEADER true'
+      });\n` +
       // The settings line as it is (no quoting), for `--prepared FILE` to check against a command's flags.
       `COPY (SELECT ${stringLiteral(settings)} AS line) TO ${stringLiteral(`${output}.settings`)} (FORMAT csv, HEADER false, QUOTE '', DELIMITER '\t');`,
   },
