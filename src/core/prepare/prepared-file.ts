@@ -76,13 +76,32 @@ export function preparedFileSettings(file: PreparedFileInput): PreparedSettingsR
       line = (end < 0 ? head : head.slice(0, end)).trimEnd();
     }
   }
-  line ??= file.sideSettings?.trim();
+  const side = file.sideSettings?.trim();
+  if (line !== undefined && side !== undefined && side !== line) {
+    return { ok: false, error: `${file.name} and ${file.name}.settings give different settings: they come from different exports.` };
+  }
+  line ??= side;
   if (line === undefined) {
     const where = parquet ? `no settings in its metadata nor ${file.name}.settings` : `neither a first line "${SETTINGS_MARKER.trim()} ..." nor ${file.name}.settings`;
     return { ok: false, error: `${file.name}: no settings, ${where} (the export-sql script writes it).` };
   }
   const settings = parseSettingsLine(line);
-  return settings ? { ok: true, settings } : { ok: false, error: `${file.name}: the settings line cannot be read.` };
+  return settings && wellFormed(settings) ? { ok: true, settings } : { ok: false, error: `${file.name}: the settings line cannot be read.` };
+}
+
+/** Whether a parsed settings line has every preparation setting, of the right kind. */
+function wellFormed(s: PrepareSettings): boolean {
+  const numbers = [s.minTouchpoints, s.maxTouchpoints, s.testShare, s.validationShare, s.minCategoryCount, s.seed];
+  const c = s.campaigns as PrepareSettings['campaigns'] | undefined;
+  return (
+    numbers.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    s.maxTouchpoints >= 1 &&
+    (s.keep === 'first' || s.keep === 'last') &&
+    (s.balance === 'events' || s.balance === 'journeys' || s.balance === 'none') &&
+    typeof c === 'object' &&
+    c !== null &&
+    (c.kind === 'all' || (c.kind === 'count' && typeof c.count === 'number') || (c.kind === 'fraction' && typeof c.fraction === 'number'))
+  );
 }
 
 /** A Parquet value as the CSV would spell it: null as empty, integers (bigint) and doubles as their digits. */
