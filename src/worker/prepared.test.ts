@@ -80,6 +80,9 @@ describe('worker: a prepared file instead of a log', () => {
     if (!fromLog.ok) return;
     expect(ran.value.stats.convertedJourneys).toBe(fromLog.value.stats.convertedJourneys);
     expect(ran.value.stats.unconvertedJourneys).toBe(fromLog.value.stats.unconvertedJourneys);
+    // The file names the user attributes the app takes from the log (constant per user: the generator's cat1 and cat5).
+    expect(ran.value.stats.userAttributes).toEqual(['cat1', 'cat5']);
+    expect(ran.value.stats.userAttributes).toEqual(fromLog.value.stats.userAttributes);
     for (const model of ['lta', 'first', 'linear', 'shapley_count']) {
       const ids = Object.keys(fromLog.value.weights[model]).sort();
       expect(Object.keys(ran.value.weights[model]).sort()).toEqual(ids);
@@ -101,7 +104,7 @@ describe('worker: a prepared file instead of a log', () => {
     const text = readFileSync(csv, 'utf8');
     const noSplit = text
       .split('\n')
-      .map((line) => line.split(',').slice(0, -2).join(','))
+      .map((line) => line.split(',').slice(0, -3).join(','))
       .join('\n');
     const otherSettings = readFileSync(`${csv}.settings`, 'utf8').replace('"seed":11', '"seed":12');
     const cases: [File[], RegExp][] = [

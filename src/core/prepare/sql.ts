@@ -8,7 +8,11 @@
  *
  * Output: one row per prepared touchpoint (PREPARED_COLUMNS), every touchpoint
  * of a kept journey (the cut to `maxTouchpoints` is the models' business, as
- * in the app), ordered by journey and step.
+ * in the app), ordered by journey and step. The category columns the app
+ * would take as user attributes (user-attributes.ts: constant per user over
+ * the whole log, or mapped as such) are named on every row in
+ * `user_attributes`; their cells hold the value as it is, for the reader to
+ * count per journey.
  */
 import type { PrepareSettings } from '../settings';
 import { MODEL_CATEGORY_COLUMNS } from '../table';
@@ -37,6 +41,12 @@ export interface SqlColumns {
   timeSinceLastClick?: string;
   /** The category columns the models read. */
   categories: string[];
+  /**
+   * Category columns an own log's mapping names as user attributes: taken as
+   * such even where they vary (the app's rule). The other categories are
+   * taken when constant per user over the whole log.
+   */
+  userAttributes?: string[];
 }
 
 export const CRITEO_SQL_COLUMNS: SqlColumns = {
@@ -69,8 +79,11 @@ export interface SqlExportOptions {
 /** The columns of the prepared file, before the category columns (`cat_<name>`) and after them. */
 export const PREPARED_COLUMNS = {
   head: ['journey_id', 'user_id', 'conversion_id', 'step', 'timestamp', 'campaign', 'click', 'cost', 'time_since_last_click', 'cost_scaled', 'time_since_last_click_scaled', 'timestamp_scaled'],
-  tail: ['label', 'split', 'negative_sampling_rate'],
+  tail: ['label', 'split', 'negative_sampling_rate', 'user_attributes'],
 } as const;
+
+/** Columns of PREPARED_COLUMNS a reader does without (files exported before they were added). */
+export const OPTIONAL_PREPARED_COLUMNS: readonly string[] = ['user_attributes'];
 
 /** First line of every script: the settings it was made for, so a prepared file can be checked against a command. */
 export const SETTINGS_MARKER = '-- attribution-lab prepare settings: ';
@@ -231,9 +244,11 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   const keyColumns = `CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, CAST(${q(cols.campaign)} AS ${d.int}) AS campaign`;
   const journeyKeys = `CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted`;
   // The log is read three times, each time for only the columns that pass needs, and never held
-  // as a whole: campaigns (one column), journeys (the ids), then the full rows of the chosen
-  // journeys only. (A CTE over the whole log read by several passes is materialised by engines
-  // such as DuckDB: every column of every row, spilled to disk at 100 M rows.)
+  // as a whole: campaigns (one column), journeys (the ids, and the categories that may be user
+  // attributes), then the full rows of the chosen journeys only. (A CTE over the whole log read
+  // by several passes is materialised by engines such as DuckDB: every column of every row,
+  // spilled to disk at 100 M rows.) The per-journey aggregate, read by the minimum-touchpoints
+  // filter and by the user-attribute check, is materialised instead: one row per journey.
   const ctes: string[] = [];
 
   // -- Campaign sampling: the campaigns with the lowest rank keys.
@@ -246,15 +261,37 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   ctes.push(`kept_campaigns AS (SELECT campaign FROM campaign_rank WHERE campaign_rank <= ${keepCountSql(d, settings)})`);
 
   // -- Journeys, in one pass over the ids: label from all their rows, length from the kept campaigns' rows, then the minimum.
+  // The same pass takes each journey's smallest and largest value of the category columns that
+  // may be user attributes (constant per user over the whole log; a missing value counts as ''),
+  // reduced per user and then over all users into one row of flags.
+  const mapped = new Set((cols.userAttributes ?? []).map((n) => n.toLowerCase()));
+  const checked = cols.categories.map((c, i) => [c, i] as const).filter(([c]) => !mapped.has(c.toLowerCase())).map(([, i]) => i);
+  const checkedValues = checked.map((i) => `, ${categories[i]}`).join('');
   ctes.push(
-    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys} ` +
-      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''} FROM ${from}) s)`,
+    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys}${checked.map((i) => `, c_${i}`).join('')} ` +
+      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''}${checkedValues} FROM ${from}) s)`,
   );
   ctes.push(
-    `eligible AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label FROM journey_keys r ` +
-      `LEFT JOIN kept_campaigns k ON r.campaign = k.campaign ` +
-      `GROUP BY r.user_id, r.conversion_id HAVING COUNT(k.campaign) >= ${Math.max(1, settings.minTouchpoints)})`,
+    `journey_stats AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label, COUNT(*) AS log_rows` +
+      checked.map((i) => `, MIN(COALESCE(r.c_${i}, '')) AS lo_${i}, MAX(COALESCE(r.c_${i}, '')) AS hi_${i}`).join('') +
+      ` FROM journey_keys r LEFT JOIN kept_campaigns k ON r.campaign = k.campaign GROUP BY r.user_id, r.conversion_id)`,
   );
+  ctes.push(
+    `eligible AS (SELECT user_id, conversion_id, touchpoints, label FROM journey_stats WHERE touchpoints >= ${Math.max(1, settings.minTouchpoints)})`,
+  );
+  ctes.push(
+    `user_values AS (SELECT user_id, SUM(log_rows) AS log_rows${checked.map((i) => `, MIN(lo_${i}) AS lo_${i}, MAX(hi_${i}) AS hi_${i}`).join('')} ` +
+      `FROM journey_stats GROUP BY user_id)`,
+  );
+  // 1 where column i is a user attribute: mapped as one, or (when some user has two rows) constant for every user.
+  const flag = (i: number) =>
+    mapped.has(cols.categories[i].toLowerCase())
+      ? `1 AS ua_${i}`
+      : `CASE WHEN MAX(log_rows) >= 2 AND MIN(CASE WHEN lo_${i} = hi_${i} THEN 1 ELSE 0 END) = 1 THEN 1 ELSE 0 END AS ua_${i}`;
+  ctes.push(`user_attribute_flags AS (SELECT COUNT(*) AS users${cols.categories.map((_, i) => `, ${flag(i)}`).join('')} FROM user_values)`);
+  // Their names, comma-separated in the categories' order ('' when none).
+  const names = cols.categories.map((c, i) => `CASE WHEN ua_${i} = 1 THEN ${stringLiteral(`,${c}`)} ELSE '' END`);
+  ctes.push(`user_attribute_names AS (SELECT *, SUBSTR(CONCAT(''${names.map((n) => `, ${n}`).join('')}), 2) AS user_attributes FROM user_attribute_flags)`);
 
   // -- Balancing: every converted journey, plus unconverted ones in rank-key order.
   ctes.push(
@@ -337,14 +374,16 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
     'CASE WHEN t.gap > 0 AND r.max_gap > 0 THEN t.gap / r.max_gap ELSE 0 END AS time_since_last_click_scaled',
     'CASE WHEN r.max_ts > r.min_ts THEN (t.ts - r.min_ts) / (r.max_ts - r.min_ts) ELSE 0 END AS timestamp_scaled',
     // Values seen in fewer prepared touchpoints than the minimum share one "other" value: NULL.
-    ...cols.categories.map((c, i) => `CASE WHEN t.n_${i} >= ${settings.minCategoryCount} THEN t.c_${i} END AS ${q(`cat_${c}`)}`),
+    // A user attribute's value as it is: the reader counts it per journey, as the app does.
+    ...cols.categories.map((c, i) => `CASE WHEN u.ua_${i} = 1 OR t.n_${i} >= ${settings.minCategoryCount} THEN t.c_${i} END AS ${q(`cat_${c}`)}`),
     't.label AS label',
     't.split AS split',
     'r.negative_rate AS negative_sampling_rate',
+    'u.user_attributes AS user_attributes',
   ];
   const query =
     `WITH\n${ctes.map((c) => `  ${c}`).join(',\n')}\n` +
-    `SELECT\n  ${select.join(',\n  ')}\nFROM counted t CROSS JOIN ranges r\nORDER BY t.user_id, t.conversion_id, t.step`;
+    `SELECT\n  ${select.join(',\n  ')}\nFROM counted t CROSS JOIN ranges r CROSS JOIN user_attribute_names u\nORDER BY t.user_id, t.conversion_id, t.step`;
   const header = [
     settingsLine(settings),
     `-- Generated by \`attribution-lab export-sql --dialect ${options.dialect}\`: the app's preparation, one row per prepared touchpoint.`,
