@@ -243,12 +243,13 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   const hasId = cols.noConversion === 'minus-one' ? 'raw_conversion_id <> -1' : 'raw_conversion_id NOT IN (-1, 0)';
   const keyColumns = `CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, CAST(${q(cols.campaign)} AS ${d.int}) AS campaign`;
   const journeyKeys = `CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted`;
-  // The log is read three times, each time for only the columns that pass needs, and never held
-  // as a whole: campaigns (one column), journeys (the ids, and the categories that may be user
-  // attributes), then the full rows of the chosen journeys only. (A CTE over the whole log read
-  // by several passes is materialised by engines such as DuckDB: every column of every row,
-  // spilled to disk at 100 M rows.) The per-journey aggregate, read by the minimum-touchpoints
-  // filter and by the user-attribute check, is materialised instead: one row per journey.
+  // The log is read four times, each time for only the columns that pass needs, and never held
+  // as a whole: campaigns (one column), journeys (the ids), the user attribute check (the user
+  // and the category columns, grouped by user), then the full rows of the chosen journeys only.
+  // (A CTE over the whole log read by several passes is materialised by engines such as DuckDB:
+  // every column of every row, spilled to disk at 100 M rows.) The check in the journeys pass
+  // instead (per-journey MIN/MAX, reduced per user) was slower and held more: that aggregate,
+  // read by two parts of the query, is materialised (docs/warehouse.md).
   const ctes: string[] = [];
 
   // -- Campaign sampling: the campaigns with the lowest rank keys.
@@ -261,33 +262,33 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   ctes.push(`kept_campaigns AS (SELECT campaign FROM campaign_rank WHERE campaign_rank <= ${keepCountSql(d, settings)})`);
 
   // -- Journeys, in one pass over the ids: label from all their rows, length from the kept campaigns' rows, then the minimum.
-  // The same pass takes each journey's smallest and largest value of the category columns that
-  // may be user attributes (constant per user over the whole log; a missing value counts as ''),
-  // reduced per user and then over all users into one row of flags.
+  ctes.push(
+    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys} ` +
+      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''} FROM ${from}) s)`,
+  );
+  ctes.push(
+    `eligible AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label FROM journey_keys r ` +
+      `LEFT JOIN kept_campaigns k ON r.campaign = k.campaign ` +
+      `GROUP BY r.user_id, r.conversion_id HAVING COUNT(k.campaign) >= ${Math.max(1, settings.minTouchpoints)})`,
+  );
+  // -- User attributes (user-attributes.ts): per user, the smallest and largest value and the count
+  // of values of each category column that may be one (constant per user over the whole log; a
+  // missing value is a value of its own), then over all users one row of flags. A pass of its own
+  // over the user and those columns, as the engine reads them (not cast to text: cheaper to compare).
   const mapped = new Set((cols.userAttributes ?? []).map((n) => n.toLowerCase()));
   const checked = cols.categories.map((c, i) => [c, i] as const).filter(([c]) => !mapped.has(c.toLowerCase())).map(([, i]) => i);
-  const checkedValues = checked.map((i) => `, ${categories[i]}`).join('');
   ctes.push(
-    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys}${checked.map((i) => `, c_${i}`).join('')} ` +
-      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''}${checkedValues} FROM ${from}) s)`,
+    `user_values AS (SELECT CAST(${q(cols.user)} AS ${d.int}) AS user_id, COUNT(*) AS log_rows` +
+      checked.map((i) => `, MIN(${q(cols.categories[i])}) AS lo_${i}, MAX(${q(cols.categories[i])}) AS hi_${i}, COUNT(${q(cols.categories[i])}) AS nn_${i}`).join('') +
+      ` FROM ${from} GROUP BY CAST(${q(cols.user)} AS ${d.int}))`,
   );
-  ctes.push(
-    `journey_stats AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label, COUNT(*) AS log_rows` +
-      checked.map((i) => `, MIN(COALESCE(r.c_${i}, '')) AS lo_${i}, MAX(COALESCE(r.c_${i}, '')) AS hi_${i}`).join('') +
-      ` FROM journey_keys r LEFT JOIN kept_campaigns k ON r.campaign = k.campaign GROUP BY r.user_id, r.conversion_id)`,
-  );
-  ctes.push(
-    `eligible AS (SELECT user_id, conversion_id, touchpoints, label FROM journey_stats WHERE touchpoints >= ${Math.max(1, settings.minTouchpoints)})`,
-  );
-  ctes.push(
-    `user_values AS (SELECT user_id, SUM(log_rows) AS log_rows${checked.map((i) => `, MIN(lo_${i}) AS lo_${i}, MAX(hi_${i}) AS hi_${i}`).join('')} ` +
-      `FROM journey_stats GROUP BY user_id)`,
-  );
-  // 1 where column i is a user attribute: mapped as one, or (when some user has two rows) constant for every user.
+  // 1 where column i is a user attribute: mapped as one, or (when some user has two rows) constant
+  // for every user: all its rows missing, or none missing and the smallest value the largest.
+  const constant = (i: number) => `CASE WHEN nn_${i} = 0 OR (nn_${i} = log_rows AND lo_${i} = hi_${i}) THEN 1 ELSE 0 END`;
   const flag = (i: number) =>
     mapped.has(cols.categories[i].toLowerCase())
       ? `1 AS ua_${i}`
-      : `CASE WHEN MAX(log_rows) >= 2 AND MIN(CASE WHEN lo_${i} = hi_${i} THEN 1 ELSE 0 END) = 1 THEN 1 ELSE 0 END AS ua_${i}`;
+      : `CASE WHEN MAX(log_rows) >= 2 AND MIN(${constant(i)}) = 1 THEN 1 ELSE 0 END AS ua_${i}`;
   ctes.push(`user_attribute_flags AS (SELECT COUNT(*) AS users${cols.categories.map((_, i) => `, ${flag(i)}`).join('')} FROM user_values)`);
   // Their names, comma-separated in the categories' order ('' when none).
   const names = cols.categories.map((c, i) => `CASE WHEN ua_${i} = 1 THEN ${stringLiteral(`,${c}`)} ELSE '' END`);
