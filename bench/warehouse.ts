@@ -14,10 +14,13 @@
  * about half the rows with a time since the last click; values come from
  * DuckDB's hash() of the row number, so the same rows come out every time.
  * The generated files stay in --dir (default: a folder under the OS temp
- * folder) and are removed at the end unless --keep.
+ * folder) and are removed at the end unless --keep. `--stages prepare,train`
+ * runs only those (on the files a kept earlier run left in --dir). The disk
+ * column is the most --dir held while the stage ran (log, spill, output),
+ * sampled every second.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +43,7 @@ interface StageResult {
 async function duck(threads: number, dir: string) {
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   await connection.run(`SET threads = ${threads}`);
-  await connection.run(`SET memory_limit = '6GB'`);
+  await connection.run(`SET memory_limit = '8GB'`);
   await connection.run(`SET temp_directory = '${join(dir, 'spill')}'`);
   // The hash layers keep every input column; order is not needed until the final ORDER BY.
   await connection.run(`SET preserve_insertion_order = false`);
@@ -96,6 +99,42 @@ async function stage(name: string, rows: number, dir: string, threads: number): 
   return { stage: name, seconds, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), rows, detail };
 }
 
+/** Bytes under `dir`, recursively (the spill folder included). */
+function diskBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    try {
+      total += entry.isDirectory() ? diskBytes(path) : statSync(path).size;
+    } catch {
+      // A spill file removed while we looked.
+    }
+  }
+  return total;
+}
+
+/** One stage in a child process of its own, polling the disk --dir holds while it runs. */
+function runStage(name: string, rows: number, dir: string, threads: number): Promise<StageResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [fileURLToPath(import.meta.url), '--stage', name, '--rows', String(rows), '--dir', dir, '--threads', String(threads)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let peakDisk = diskBytes(dir);
+    const timer = setInterval(() => (peakDisk = Math.max(peakDisk, diskBytes(dir))), 1000);
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('close', (status) => {
+      clearInterval(timer);
+      const line = out.split('\n').find((l) => l.startsWith('@@'));
+      if (status !== 0 || !line) return reject(new Error(`stage ${name} failed (exit ${status})`));
+      const r = JSON.parse(line.slice(2)) as StageResult;
+      r.detail.peakDiskMiB = Math.round(Math.max(peakDisk, diskBytes(dir)) / 2 ** 20);
+      resolvePromise(r);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -104,6 +143,7 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       keep: { type: 'boolean' },
       stage: { type: 'string' },
+      stages: { type: 'string' },
     },
   });
   const rows = Number(values.rows ?? 100_000_000);
@@ -119,21 +159,16 @@ async function main(): Promise<void> {
   process.stderr.write(`warehouse bench: ${rows.toLocaleString('en')} rows, ${threads} DuckDB threads, in ${dir}\n${load()}\n`);
   const results: StageResult[] = [];
   try {
-    for (const name of ['generate', 'prepare', 'train']) {
-      const child = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [fileURLToPath(import.meta.url), '--stage', name, '--rows', String(rows), '--dir', dir, '--threads', String(threads)], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      const line = child.stdout.split('\n').find((l) => l.startsWith('@@'));
-      if (child.status !== 0 || !line) throw new Error(`stage ${name} failed (exit ${child.status})`);
-      const r = JSON.parse(line.slice(2)) as StageResult;
+    const names = (values.stages ?? 'generate,prepare,train').split(',');
+    for (const name of names) {
+      if (name === 'prepare' && !existsSync(join(dir, 'log.parquet'))) throw new Error(`no ${join(dir, 'log.parquet')}: run the generate stage first`);
+      const r = await runStage(name, rows, dir, threads);
       results.push(r);
-      const input = name === 'train' ? Number(results[1]?.detail.preparedRows ?? 0) : rows;
+      const prepared = results.find((x) => x.stage === 'prepare')?.detail.preparedRows;
+      const input = name === 'train' ? Number(prepared ?? 0) : rows;
       process.stderr.write(
         `${name.padEnd(9)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(input / r.seconds).toLocaleString('en').padStart(12)} rows/s  ` +
-          `peak ${String(r.maxRssMiB).padStart(6)} MiB  ${JSON.stringify(r.detail)}\n${load()}\n`,
+          `peak ${String(r.maxRssMiB).padStart(6)} MiB  disk ${String(r.detail.peakDiskMiB).padStart(6)} MiB  ${JSON.stringify(r.detail)}\n${load()}\n`,
       );
     }
   } finally {

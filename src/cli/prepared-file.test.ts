@@ -167,11 +167,12 @@ describe('--prepared FILE', () => {
     writeFileSync(garbage, 'not parquet at all\n');
     writeFileSync(`${garbage}.settings`, readFileSync(`${parquetPath}.settings`));
     const bare = join(dir, 'bare.parquet');
-    writeFileSync(bare, readFileSync(parquetPath));
+    // Rewritten without the settings in its metadata (as nosplit.parquet was), and no side file.
+    writeFileSync(bare, readFileSync(join(dir, 'nosplit.parquet')));
     for (const [file, message] of [
       [join(dir, 'nosplit.parquet'), /nosplit\.parquet: This is not a prepared file: it has no column split\./],
       [garbage, /garbage\.parquet cannot be read as Parquet: /],
-      [bare, /bare\.parquet: no settings, no .*bare\.parquet\.settings/],
+      [bare, /bare\.parquet: no settings, no settings in its metadata nor .*bare\.parquet\.settings/],
     ] as const) {
       const r = await run(attributeCommand, ['--prepared', file, '--models', 'lta']);
       expect(r.code, file).toBe(1);
@@ -179,6 +180,14 @@ describe('--prepared FILE', () => {
       expect(r.stderr, file).toHaveLength(1);
       expect(r.stderr[0]).toMatch(message);
     }
+  });
+
+  it("Parquet: the settings travel in the file's metadata, so it reads without its side file", async () => {
+    const alone = join(dir, 'alone.parquet');
+    writeFileSync(alone, readFileSync(parquetPath));
+    const loaded = await loadPrepared(alone, {});
+    expect(loaded.ok && loaded.settings.seed).toBe(SETTINGS.seed);
+    expect(loaded.ok && loaded.prepared.journeys.count).toBe(app.journeys.count);
   });
 
   it('refuses a log and --prepared together', async () => {

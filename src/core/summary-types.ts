@@ -1,3 +1,5 @@
+import type { PrepareSettings } from './settings';
+
 /** What the summary panel and `cli summary` show about a loaded log. Computed by ./summary.ts. */
 export interface DataSummary {
   /** Data rows accepted. */
@@ -22,7 +24,10 @@ export interface DataSummary {
   groupingColumns?: string[];
   skippedRows: number;
   skippedExamples: { line: number; reason: string }[];
-  format: 'criteo' | 'delimited';
+  /** 'prepared': touchpoints the SQL export prepared (summarizePrepared); the run skips its prepare step. */
+  format: 'criteo' | 'delimited' | 'prepared';
+  /** For a prepared file: the preparation settings the SQL was made for. */
+  preparedSettings?: PrepareSettings;
   name: string;
   notes: string[];
 }

@@ -104,7 +104,7 @@ export function App() {
             onRecommend={run.recommend}
           />
         )}
-        <DropZone disabled={busy} onFile={load.loadFile} onDemo={load.loadDemo} />
+        <DropZone disabled={busy} onFile={load.loadFile} onDemo={load.loadDemo} onPrepared={load.loadPrepared} />
         {load.restartNotice && (
           <section className="panel" role="status" data-testid="worker-restarted">
             <p>{load.restartNotice}</p>

@@ -72,7 +72,7 @@ export interface WorkerRestart {
 export const WORKER_STOPPED_CODE = 'worker-stopped';
 
 /** The last log that loaded, kept to read it again into a new worker. */
-type LoadSource = { kind: 'file'; file: File; mapping: ColumnMapping | undefined } | { kind: 'demo' };
+type LoadSource = { kind: 'file'; file: File; mapping: ColumnMapping | undefined } | { kind: 'demo' } | { kind: 'prepared'; files: File[] };
 
 type Call<T> = (api: Remote<WorkerApi>, jobId: number, onProgress: ProgressListener | undefined) => Promise<JobResult<T>>;
 
@@ -104,6 +104,11 @@ export class AttributionBridge {
 
   loadDemo(options: JobOptions = {}): Promise<JobResult<LoadOutcome>> {
     return this.#load(options, { kind: 'demo' });
+  }
+
+  /** A prepared file from the SQL export (with its .settings file when it has one) instead of a log. */
+  loadPrepared(files: File[], options: JobOptions = {}): Promise<JobResult<LoadOutcome>> {
+    return this.#load(options, { kind: 'prepared', files });
   }
 
   /** Told after a dead worker was replaced (and its log read again); returns the unsubscribe. */
@@ -336,6 +341,7 @@ function loadInto(
   source: LoadSource,
   onProgress: ProgressListener | undefined,
 ): Promise<JobResult<LoadOutcome>> {
+  if (source.kind === 'prepared') return api.loadPrepared(jobId, source.files);
   return source.kind === 'demo' ? api.loadDemo(jobId, onProgress) : api.loadFile(jobId, source.file, source.mapping, onProgress);
 }
 

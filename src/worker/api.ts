@@ -37,6 +37,7 @@ import { createLifeline } from './lifeline';
 import { makeDemoFile, readLog, type LoadedData } from './load';
 import { workerMemory, type WorkerMemory } from './memory';
 import type { KeptModelStore } from './model-store';
+import { preparedFor, preparedSettingsFor, readPreparedInput, type PickedFile, type PreparedInput } from './prepared';
 import { resultsOf } from './results';
 import { createTestHooks, type CrashKind } from './test-hooks';
 
@@ -60,6 +61,8 @@ const NOT_RUN = { ok: false, error: { name: 'StateError', message: 'Run the mode
 
 export function createWorkerApi(deps: WorkerDeps = {}) {
   let loaded: LoadedData | undefined;
+  /** A prepared file (the SQL export's) loaded instead of a log; at most one of the two is set. */
+  let preparedInput: PreparedInput | undefined;
   /** The last run: prepared journeys and trained models stay here so sweeps and recommendations skip retraining. */
   let last: RunOutput | undefined;
   /** The settings of the last run, and the what-if judge built from it on first use (its cache of scored journeys kept between calls). */
@@ -107,6 +110,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       if (read.value.kind !== 'loaded') return { ok: true, value: read.value };
       dropRun();
       loaded = read.value.data;
+      preparedInput = undefined;
       return { ok: true, value: { kind: 'loaded', log: read.value.log } };
     });
   }
@@ -120,6 +124,22 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
     /** Parses a dropped or picked file; `mapping` is required for logs that are not Criteo's. */
     async loadFile(jobId: number, file: InputFile, mapping?: ColumnMapping, onProgress?: ProgressListener): Promise<JobResult<LoadOutcome>> {
       return load(jobId, file, mapping, onProgress);
+    },
+
+    /**
+     * A prepared file from the SQL export (and its FILE.settings when picked
+     * with it) instead of a log: runs then skip their prepare step. A bad file
+     * fails with one line and leaves what was loaded as it was.
+     */
+    async loadPrepared(jobId: number, files: PickedFile[]): Promise<JobResult<LoadOutcome>> {
+      return jobs.run<LoadOutcome>(jobId, async (signal) => {
+        const read = await readPreparedInput(files, signal);
+        if (!read.ok) return read;
+        dropRun();
+        loaded = undefined;
+        preparedInput = read.value.input;
+        return { ok: true, value: { kind: 'loaded', log: read.value.log } };
+      });
     },
 
     /** Generates the demo log as TSV text and loads it through the same ingest a dropped file takes. */
@@ -146,8 +166,11 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
       onBackend?: BackendListener,
     ): Promise<JobResult<RunResults>> {
       return jobs.run(jobId, async (signal) => {
-        if (!loaded) return NOT_LOADED;
-        const { table, journeys, truth } = loaded;
+        if (!loaded && !preparedInput) return NOT_LOADED;
+        const { table, journeys, truth } = loaded ?? { table: null, journeys: undefined, truth: undefined };
+        // On a prepared file: its own preparation settings (the run's cut of the sequences), and its journeys.
+        const input = preparedInput;
+        if (input) settings = { ...settings, prepare: preparedSettingsFor(input, settings.prepare) };
         dropRun();
         const report = onProgress ? throttleProgress(onProgress) : undefined;
         const result = await runWithFallback(
@@ -162,7 +185,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
               onBackend?.({ name, detail });
             },
           },
-          { journeys },
+          input ? { prepared: preparedFor(input, settings.prepare) } : { journeys },
           {
             initBackend: deps.initBackend,
             backendLost: deps.backendLost,
@@ -173,7 +196,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
         if (!result.ok) return result;
         last = result.value;
         lastSettings = settings;
-        return { ok: true, value: resultsOf(last, settings, truth, table) };
+        return { ok: true, value: resultsOf(last, settings, truth, table ?? undefined) };
       });
     },
 
@@ -263,12 +286,12 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
 
     /** Whether a table is loaded, and its row count: lets the UI recover after a reload of the page state. */
     async loadedRows(): Promise<number | null> {
-      return loaded ? loaded.table.rowCount : null;
+      return loaded ? loaded.table.rowCount : preparedInput ? preparedInput.rows.count : null;
     },
 
     /** tfjs tensors and the typed arrays this worker holds: the leak checks compare these between runs. */
     async memory(): Promise<WorkerMemory> {
-      return workerMemory(backendStarted, [loaded?.table, loaded?.journeys, last?.prepared, last?.positions, last?.weights]);
+      return workerMemory(backendStarted, [loaded?.table, loaded?.journeys, preparedInput?.rows, last?.prepared, last?.positions, last?.weights]);
     },
 
     /** See ./lifeline.ts: resolves once the lock is held. */

@@ -50,7 +50,7 @@ interface BackendFailure {
  * back from webgpu: ...").
  */
 export async function runWithFallback(
-  table: EventTable,
+  table: EventTable | null,
   settings: RunSettings,
   callbacks: FallbackCallbacks,
   options: RunOptions,

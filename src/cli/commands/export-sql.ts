@@ -28,7 +28,8 @@ export function sqlColumnsFromMapping(m: ColumnMapping): Columns {
   }
   if (!m.conversionId) return { ok: false, error: 'export-sql needs a conversion id column: add conversion-id=COL to the mapping.' };
   if (m.timestampUnit === 'auto') return { ok: false, error: 'export-sql cannot detect the time unit: give --time-unit s, ms or iso.' };
-  const categories = m.categories ?? [];
+  // The app's candidates: the mapped categories and user attributes (the article's columns when the log has them).
+  const categories = [...(m.categories ?? []), ...(m.userAttributes ?? [])];
   const model = MODEL_CATEGORY_COLUMNS.filter((c) => categories.includes(c));
   return {
     ok: true,
@@ -43,6 +44,7 @@ export function sqlColumnsFromMapping(m: ColumnMapping): Columns {
       click: m.click,
       cost: m.cost,
       categories: model.length > 0 ? [...model] : [...categories],
+      ...(m.userAttributes?.length ? { userAttributes: [...m.userAttributes] } : {}),
     },
   };
 }

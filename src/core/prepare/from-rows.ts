@@ -8,12 +8,20 @@
  * point at their row in the prepared file instead) and the counts before
  * filtering (journeysBeforeFilter and journeysAfterFilter are the prepared
  * journeys). Equal timestamps keep the file's journey and step order.
+ *
+ * User attributes: the columns the file's `user_attributes` names (the SQL's
+ * verdict over the whole log, user-attributes.ts's rule) leave the
+ * touchpoint categories and become the journeys' user inputs, built by the
+ * same rule as the app's (`userInputsFromValues`). Their vocabulary is in
+ * order of first appearance in the file, not the log's: the same values and
+ * "other", other index numbers. A file without the column has none.
  */
 import type { PreparedData, Sequences } from '../prepared';
 import { Split } from '../prepared';
 import type { PrepareSettings } from '../settings';
 import { NUMERIC_FEATURES } from '.';
-import { PREPARED_COLUMNS } from './sql';
+import { OPTIONAL_PREPARED_COLUMNS, PREPARED_COLUMNS } from './sql';
+import { userInputsFromValues, withUserInputs, type JourneyValues } from './user-attributes';
 
 /** The prepared file's columns, parsed; one entry per row. */
 export interface PreparedRows {
@@ -33,6 +41,8 @@ export interface PreparedRows {
   label: Uint8Array;
   split: Uint8Array;
   negativeSamplingRate: number;
+  /** The category columns the SQL took as user attributes (from `user_attributes`; empty without it). */
+  userAttributes: string[];
 }
 
 export type RowsCheck = { ok: true; rows: PreparedRows } | { ok: false; error: string };
@@ -41,7 +51,7 @@ const SPLITS: Record<string, Split> = { train: Split.Train, validation: Split.Va
 
 /** Parses the header and the cells of a prepared file (as strings, e.g. from a CSV reader). */
 export function parsePreparedRows(header: string[], cells: string[][]): RowsCheck {
-  const need = [...PREPARED_COLUMNS.head, ...PREPARED_COLUMNS.tail];
+  const need = [...PREPARED_COLUMNS.head, ...PREPARED_COLUMNS.tail].filter((c) => !OPTIONAL_PREPARED_COLUMNS.includes(c));
   const missing = need.filter((c) => !header.includes(c));
   if (missing.length > 0) return { ok: false, error: `This is not a prepared file: it has no column ${missing.join(', ')}.` };
   const at = (name: string) => header.indexOf(name);
@@ -63,6 +73,7 @@ export function parsePreparedRows(header: string[], cells: string[][]): RowsChec
     label: new Uint8Array(n),
     split: new Uint8Array(n),
     negativeSamplingRate: 1,
+    userAttributes: [],
   };
   const num = {
     step: at('step'),
@@ -78,6 +89,13 @@ export function parsePreparedRows(header: string[], cells: string[][]): RowsChec
   const campaign = at('campaign');
   const split = at('split');
   const rate = at('negative_sampling_rate');
+  const userAttributes = at('user_attributes');
+  if (userAttributes >= 0 && n > 0) {
+    const names = (cells[0][userAttributes] ?? '').split(',').filter((name) => name !== '');
+    const absent = names.filter((name) => !rows.categoryNames.includes(name));
+    if (absent.length > 0) return { ok: false, error: `Column user_attributes names ${absent.join(', ')}, but the file has no column ${absent.map((a) => `cat_${a}`).join(', ')}.` };
+    rows.userAttributes = names;
+  }
   for (let r = 0; r < n; r++) {
     const row = cells[r];
     const value = (i: number) => {
@@ -150,9 +168,12 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
     row: new Uint32Array(n),
     categories: new Int32Array(n * rows.categoryNames.length),
   };
+  // The touchpoint categories: every category column but the user attributes.
+  const touch = rows.categoryNames.map((_, i) => i).filter((i) => !rows.userAttributes.includes(rows.categoryNames[i]));
+  const cells = touch.map((i) => rows.categories[i]);
   // One vocabulary: per column, index 0 is "other" (the SQL's NULL), then the values in order of appearance.
-  const k = rows.categoryNames.length;
-  const vocab = rows.categoryNames.map(() => new Map<string, number>());
+  const k = touch.length;
+  const vocab = touch.map(() => new Map<string, number>());
   order.forEach((r, e) => {
     events.journey[e] = rowJourney[r];
     let c = campaignIndex.get(rows.campaign[r]);
@@ -163,7 +184,7 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
     events.click[e] = rows.click[r];
     events.row[e] = r;
     for (let col = 0; col < k; col++) {
-      const v = rows.categories[col][r];
+      const v = cells[col][r];
       if (v !== null && !vocab[col].has(v)) vocab[col].set(v, vocab[col].size + 1);
     }
   });
@@ -172,7 +193,7 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
   for (let e = 0; e < n; e++) {
     const r = order[e];
     for (let col = 0; col < k; col++) {
-      const v = rows.categories[col][r];
+      const v = cells[col][r];
       events.categories[e * k + col] = categoryOffsets[col] + (v === null ? 0 : vocab[col].get(v)!);
     }
   }
@@ -184,7 +205,24 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
   const byStep = Array.from({ length: n }, (_, r) => r).sort((a, b) => rowJourney[a] - rowJourney[b] || rows.step[a] - rows.step[b]);
   const eventsByJourney = Uint32Array.from(byStep, (r) => eventOfRow[r]);
 
-  const sequences = rowSequences(rows, settings, eventOffsets, byStep, k, events.categories, eventOfRow, events.campaign);
+  let sequences = rowSequences(rows, settings, eventOffsets, byStep, k, events.categories, eventOfRow, events.campaign);
+  const userAttributes = rows.userAttributes;
+  if (userAttributes.length > 0) {
+    // Each journey's value at its first touchpoint (step 0), as the app reads it at its first event; a missing value is ''.
+    const columns = userAttributes.map((name): JourneyValues => {
+      const column = rows.categories[rows.categoryNames.indexOf(name)];
+      const ids = new Map<string, number>();
+      const value = new Uint32Array(journeyCount);
+      for (let j = 0; j < journeyCount; j++) {
+        const v = column[byStep[eventOffsets[j]]] ?? '';
+        let id = ids.get(v);
+        if (id === undefined) ids.set(v, (id = ids.size));
+        value[j] = id;
+      }
+      return { value, valueCount: ids.size };
+    });
+    sequences = withUserInputs(sequences, userInputsFromValues(columns, journeyCount, settings.minCategoryCount));
+  }
   let convertedJourneys = 0;
   let convertedEvents = 0;
   for (let j = 0; j < journeyCount; j++) {
@@ -195,8 +233,9 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
     settings: { ...settings },
     campaignIds: [...campaignIndex.keys()],
     campaignSource: Uint32Array.from(campaignIndex.values()),
-    categoryNames: [...rows.categoryNames],
+    categoryNames: touch.map((i) => rows.categoryNames[i]),
     categoryOffsets,
+    ...(userAttributes.length > 0 ? { userAttributes: [...userAttributes] } : {}),
     events,
     journeys: { count: journeyCount, label, split, eventOffsets, eventsByJourney, user },
     sequences,
@@ -210,6 +249,7 @@ export function preparedFromRows(rows: PreparedRows, settings: PrepareSettings):
       unconvertedJourneys: journeyCount - convertedJourneys,
       convertedEvents,
       unconvertedEvents: n - convertedEvents,
+      ...(userAttributes.length > 0 ? { userAttributes: [...userAttributes] } : {}),
     },
   };
 }

@@ -81,7 +81,7 @@ describe('where each engine reads and writes', () => {
   it('DuckDB reads TSV, CSV and Parquet files and writes CSV or Parquet', () => {
     expect(script({ dialect: 'duckdb', source: { kind: 'file', path: 'log.tsv', format: 'tsv' } })).toContain("read_csv('log.tsv', header = true, delim = '\\t')");
     expect(script({ dialect: 'duckdb', source: { kind: 'file', path: "it's.parquet", format: 'parquet' } })).toContain("read_parquet('it''s.parquet')");
-    expect(script({ dialect: 'duckdb', output: 'out.parquet' })).toContain("TO 'out.parquet' (FORMAT parquet);\n");
+    expect(script({ dialect: 'duckdb', output: 'out.parquet' })).toMatch(/TO 'out\.parquet' \(FORMAT parquet, KV_METADATA \{attribution_lab_settings: '-- attribution-lab prepare settings: \{[^']*\}'\}\);\n/);
     expect(script({ dialect: 'duckdb', output: 'out.csv' })).toContain("TO 'out.csv' (FORMAT csv, HEADER true);\n");
     expect(script({ dialect: 'duckdb', output: 'out.csv' })).toContain("TO 'out.csv.settings' (FORMAT csv, HEADER false, QUOTE '', DELIMITER '\t');\n");
   });

@@ -8,7 +8,11 @@
  *
  * Output: one row per prepared touchpoint (PREPARED_COLUMNS), every touchpoint
  * of a kept journey (the cut to `maxTouchpoints` is the models' business, as
- * in the app), ordered by journey and step.
+ * in the app), ordered by journey and step. The category columns the app
+ * would take as user attributes (user-attributes.ts: constant per user over
+ * the whole log, or mapped as such) are named on every row in
+ * `user_attributes`; their cells hold the value as it is, for the reader to
+ * count per journey.
  */
 import type { PrepareSettings } from '../settings';
 import { MODEL_CATEGORY_COLUMNS } from '../table';
@@ -37,6 +41,12 @@ export interface SqlColumns {
   timeSinceLastClick?: string;
   /** The category columns the models read. */
   categories: string[];
+  /**
+   * Category columns an own log's mapping names as user attributes: taken as
+   * such even where they vary (the app's rule). The other categories are
+   * taken when constant per user over the whole log.
+   */
+  userAttributes?: string[];
 }
 
 export const CRITEO_SQL_COLUMNS: SqlColumns = {
@@ -69,8 +79,11 @@ export interface SqlExportOptions {
 /** The columns of the prepared file, before the category columns (`cat_<name>`) and after them. */
 export const PREPARED_COLUMNS = {
   head: ['journey_id', 'user_id', 'conversion_id', 'step', 'timestamp', 'campaign', 'click', 'cost', 'time_since_last_click', 'cost_scaled', 'time_since_last_click_scaled', 'timestamp_scaled'],
-  tail: ['label', 'split', 'negative_sampling_rate'],
+  tail: ['label', 'split', 'negative_sampling_rate', 'user_attributes'],
 } as const;
+
+/** Columns of PREPARED_COLUMNS a reader does without (files exported before they were added). */
+export const OPTIONAL_PREPARED_COLUMNS: readonly string[] = ['user_attributes'];
 
 /** First line of every script: the settings it was made for, so a prepared file can be checked against a command. */
 export const SETTINGS_MARKER = '-- attribution-lab prepare settings: ';
@@ -105,7 +118,10 @@ const DIALECTS: Record<SqlDialect, Dialect> = {
     },
     epochFromIso: (e) => `epoch(CAST(${e} AS TIMESTAMP))`,
     write: (query, output, settings) =>
-      `COPY (\n${query}\n) TO ${stringLiteral(output)} (FORMAT ${output.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv, HEADER true'});\n` +
+      // A Parquet file also carries the settings line in its key-value metadata (the app reads it from there).
+      `COPY (\n${query}\n) TO ${stringLiteral(output)} (FORMAT ${
+        output.toLowerCase().endsWith('.parquet') ? `parquet, KV_METADATA {attribution_lab_settings: ${stringLiteral(settings)}}` : 'csv, HEADER true'
+      });\n` +
       // The settings line as it is (no quoting), for `--prepared FILE` to check against a command's flags.
       `COPY (SELECT ${stringLiteral(settings)} AS line) TO ${stringLiteral(`${output}.settings`)} (FORMAT csv, HEADER false, QUOTE '', DELIMITER '\t');`,
   },
@@ -223,21 +239,21 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   const conversionId = `COALESCE(CAST(NULLIF(CAST(${q(cols.conversionId)} AS ${d.text}), '') AS ${d.int}), -1)`;
   const converted = cols.conversion ? `CAST(${q(cols.conversion)} AS ${d.int})` : null;
   const categories = cols.categories.map((c, i) => `CAST(${q(c)} AS ${d.text}) AS c_${i}`);
-  const ctes: string[] = [];
-  ctes.push(
-    `src AS (SELECT ${time} AS ts, CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, ` +
-      `CAST(${q(cols.campaign)} AS ${d.int}) AS campaign, ${num(cols.click, '0', d.int)} AS click, ${num(cols.cost, '0')} AS cost, ` +
-      `${num(cols.timeSinceLastClick, 'NULL')} AS logged_gap${converted ? `, ${converted} AS flag` : ''}${categories.map((c) => `, ${c}`).join('')} FROM ${from})`,
-  );
   // Without a flag column, a row converted when it has a conversion id.
   const hasId = cols.noConversion === 'minus-one' ? 'raw_conversion_id <> -1' : 'raw_conversion_id NOT IN (-1, 0)';
-  ctes.push(
-    `rows_in AS (SELECT *, CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ` +
-      `${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted FROM src)`,
-  );
+  const keyColumns = `CAST(${q(cols.user)} AS ${d.int}) AS user_id, ${conversionId} AS raw_conversion_id, CAST(${q(cols.campaign)} AS ${d.int}) AS campaign`;
+  const journeyKeys = `CASE WHEN ${hasId} THEN raw_conversion_id ELSE -1 END AS conversion_id, ${converted ? 'flag' : `CASE WHEN ${hasId} THEN 1 ELSE 0 END`} AS converted`;
+  // The log is read four times, each time for only the columns that pass needs, and never held
+  // as a whole: campaigns (one column), journeys (the ids), the user attribute check (the user
+  // and the category columns, grouped by user), then the full rows of the chosen journeys only.
+  // (A CTE over the whole log read by several passes is materialised by engines such as DuckDB:
+  // every column of every row, spilled to disk at 100 M rows.) The check in the journeys pass
+  // instead (per-journey MIN/MAX, reduced per user) was slower and held more: that aggregate,
+  // read by two parts of the query, is materialised (docs/warehouse.md).
+  const ctes: string[] = [];
 
   // -- Campaign sampling: the campaigns with the lowest rank keys.
-  ctes.push(`campaigns AS (SELECT campaign, COUNT(*) AS events FROM rows_in GROUP BY campaign)`);
+  ctes.push(`campaigns AS (SELECT CAST(${q(cols.campaign)} AS ${d.int}) AS campaign FROM ${from} GROUP BY CAST(${q(cols.campaign)} AS ${d.int}))`);
   const campaignHash = rankKeyLayers(d, 'ch', 'campaigns', ['campaign'], settings.seed, 'campaigns');
   ctes.push(...campaignHash.ctes);
   ctes.push(
@@ -245,23 +261,38 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
   );
   ctes.push(`kept_campaigns AS (SELECT campaign FROM campaign_rank WHERE campaign_rank <= ${keepCountSql(d, settings)})`);
 
-  // -- Journeys: label from all their rows, length from the kept campaigns' rows, then the minimum.
-  ctes.push(`journey_labels AS (SELECT user_id, conversion_id, MAX(converted) AS label FROM rows_in GROUP BY user_id, conversion_id)`);
-  // Without a logged gap: seconds since the user's previous clicked touchpoint (any journey), -1 if none.
-  // (Written with LAG rather than a window frame, which some engines' parsers lack.)
-  if (cols.timeSinceLastClick) {
-    ctes.push(`with_gap AS (SELECT *, logged_gap AS gap FROM rows_in)`);
-  } else {
-    const byTime = 'PARTITION BY user_id ORDER BY ts, campaign, click, cost';
-    ctes.push(`clicks_so_far AS (SELECT *, MAX(CASE WHEN click = 1 THEN ts END) OVER (${byTime}) AS last_click FROM rows_in)`);
-    ctes.push(`with_gap AS (SELECT *, COALESCE(ts - LAG(last_click) OVER (${byTime}), -1) AS gap FROM clicks_so_far)`);
-  }
-  ctes.push(`kept_rows AS (SELECT r.* FROM with_gap r JOIN kept_campaigns k ON r.campaign = k.campaign)`);
+  // -- Journeys, in one pass over the ids: label from all their rows, length from the kept campaigns' rows, then the minimum.
   ctes.push(
-    `eligible AS (SELECT k.user_id, k.conversion_id, COUNT(*) AS touchpoints, MAX(l.label) AS label FROM kept_rows k ` +
-      `JOIN journey_labels l ON k.user_id = l.user_id AND k.conversion_id = l.conversion_id ` +
-      `GROUP BY k.user_id, k.conversion_id HAVING COUNT(*) >= ${Math.max(1, settings.minTouchpoints)})`,
+    `journey_keys AS (SELECT user_id, campaign, ${journeyKeys} ` +
+      `FROM (SELECT ${keyColumns}${converted ? `, ${converted} AS flag` : ''} FROM ${from}) s)`,
   );
+  ctes.push(
+    `eligible AS (SELECT r.user_id, r.conversion_id, COUNT(k.campaign) AS touchpoints, MAX(r.converted) AS label FROM journey_keys r ` +
+      `LEFT JOIN kept_campaigns k ON r.campaign = k.campaign ` +
+      `GROUP BY r.user_id, r.conversion_id HAVING COUNT(k.campaign) >= ${Math.max(1, settings.minTouchpoints)})`,
+  );
+  // -- User attributes (user-attributes.ts): per user, the smallest and largest value and the count
+  // of values of each category column that may be one (constant per user over the whole log; a
+  // missing value is a value of its own), then over all users one row of flags. A pass of its own
+  // over the user and those columns, as the engine reads them (not cast to text: cheaper to compare).
+  const mapped = new Set((cols.userAttributes ?? []).map((n) => n.toLowerCase()));
+  const checked = cols.categories.map((c, i) => [c, i] as const).filter(([c]) => !mapped.has(c.toLowerCase())).map(([, i]) => i);
+  ctes.push(
+    `user_values AS (SELECT CAST(${q(cols.user)} AS ${d.int}) AS user_id, COUNT(*) AS log_rows` +
+      checked.map((i) => `, MIN(${q(cols.categories[i])}) AS lo_${i}, MAX(${q(cols.categories[i])}) AS hi_${i}, COUNT(${q(cols.categories[i])}) AS nn_${i}`).join('') +
+      ` FROM ${from} GROUP BY CAST(${q(cols.user)} AS ${d.int}))`,
+  );
+  // 1 where column i is a user attribute: mapped as one, or (when some user has two rows) constant
+  // for every user: all its rows missing, or none missing and the smallest value the largest.
+  const constant = (i: number) => `CASE WHEN nn_${i} = 0 OR (nn_${i} = log_rows AND lo_${i} = hi_${i}) THEN 1 ELSE 0 END`;
+  const flag = (i: number) =>
+    mapped.has(cols.categories[i].toLowerCase())
+      ? `1 AS ua_${i}`
+      : `CASE WHEN MAX(log_rows) >= 2 AND MIN(${constant(i)}) = 1 THEN 1 ELSE 0 END AS ua_${i}`;
+  ctes.push(`user_attribute_flags AS (SELECT COUNT(*) AS users${cols.categories.map((_, i) => `, ${flag(i)}`).join('')} FROM user_values)`);
+  // Their names, comma-separated in the categories' order ('' when none).
+  const names = cols.categories.map((c, i) => `CASE WHEN ua_${i} = 1 THEN ${stringLiteral(`,${c}`)} ELSE '' END`);
+  ctes.push(`user_attribute_names AS (SELECT *, SUBSTR(CONCAT(''${names.map((n) => `, ${n}`).join('')}), 2) AS user_attributes FROM user_attribute_flags)`);
 
   // -- Balancing: every converted journey, plus unconverted ones in rank-key order.
   ctes.push(
@@ -296,11 +327,30 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
       `WHEN split_rank <= test_count + FLOOR((journey_count - test_count) * ${float(d, settings.validationShare)} + 0.5) THEN 'validation' ELSE 'train' END AS split FROM split_rank)`,
   );
 
-  // -- Touchpoints of the chosen journeys, in time order, and their features.
+  // -- Touchpoints of the chosen journeys, in time order, and their features: the full rows, read
+  // only now, and only for the chosen journeys (or, to compute the gap, their users) on kept campaigns.
+  ctes.push(
+    `src AS (SELECT ${time} AS ts, ${keyColumns}, ${num(cols.click, '0', d.int)} AS click, ${num(cols.cost, '0')} AS cost, ` +
+      `${num(cols.timeSinceLastClick, 'NULL')} AS logged_gap${converted ? `, ${converted} AS flag` : ''}${categories.map((c) => `, ${c}`).join('')} FROM ${from})`,
+  );
+  ctes.push(`rows_in AS (SELECT *, ${journeyKeys} FROM src)`);
+  if (cols.timeSinceLastClick) {
+    ctes.push(`with_gap AS (SELECT *, logged_gap AS gap FROM rows_in)`);
+  } else {
+    // Seconds since the user's previous clicked touchpoint (any journey, any campaign), -1 if none:
+    // a window per user, so only the users of chosen journeys need it. (LAG rather than a window
+    // frame, which some engines' parsers lack.)
+    const byTime = 'PARTITION BY user_id ORDER BY ts, campaign, click, cost';
+    ctes.push(`chosen_users AS (SELECT DISTINCT user_id FROM journeys)`);
+    ctes.push(`user_rows AS (SELECT r.* FROM rows_in r JOIN chosen_users u ON r.user_id = u.user_id)`);
+    ctes.push(`clicks_so_far AS (SELECT *, MAX(CASE WHEN click = 1 THEN ts END) OVER (${byTime}) AS last_click FROM user_rows)`);
+    ctes.push(`with_gap AS (SELECT *, COALESCE(ts - LAG(last_click) OVER (${byTime}), -1) AS gap FROM clicks_so_far)`);
+  }
   ctes.push(
     `touchpoints AS (SELECT r.*, j.label, j.split, ` +
       `ROW_NUMBER() OVER (PARTITION BY r.user_id, r.conversion_id ORDER BY r.ts, r.campaign, r.click, r.cost) - 1 AS step ` +
-      `FROM kept_rows r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id)`,
+      `FROM with_gap r JOIN journeys j ON r.user_id = j.user_id AND r.conversion_id = j.conversion_id ` +
+      `JOIN kept_campaigns k ON r.campaign = k.campaign)`,
   );
   ctes.push(
     `ranges AS (SELECT GREATEST(MAX(cost), 0) AS max_cost, GREATEST(MAX(gap), 0) AS max_gap, MIN(ts) AS min_ts, MAX(ts) AS max_ts, ` +
@@ -325,14 +375,16 @@ export function preparationSql(options: SqlExportOptions): SqlExport {
     'CASE WHEN t.gap > 0 AND r.max_gap > 0 THEN t.gap / r.max_gap ELSE 0 END AS time_since_last_click_scaled',
     'CASE WHEN r.max_ts > r.min_ts THEN (t.ts - r.min_ts) / (r.max_ts - r.min_ts) ELSE 0 END AS timestamp_scaled',
     // Values seen in fewer prepared touchpoints than the minimum share one "other" value: NULL.
-    ...cols.categories.map((c, i) => `CASE WHEN t.n_${i} >= ${settings.minCategoryCount} THEN t.c_${i} END AS ${q(`cat_${c}`)}`),
+    // A user attribute's value as it is: the reader counts it per journey, as the app does.
+    ...cols.categories.map((c, i) => `CASE WHEN u.ua_${i} = 1 OR t.n_${i} >= ${settings.minCategoryCount} THEN t.c_${i} END AS ${q(`cat_${c}`)}`),
     't.label AS label',
     't.split AS split',
     'r.negative_rate AS negative_sampling_rate',
+    'u.user_attributes AS user_attributes',
   ];
   const query =
     `WITH\n${ctes.map((c) => `  ${c}`).join(',\n')}\n` +
-    `SELECT\n  ${select.join(',\n  ')}\nFROM counted t CROSS JOIN ranges r\nORDER BY t.user_id, t.conversion_id, t.step`;
+    `SELECT\n  ${select.join(',\n  ')}\nFROM counted t CROSS JOIN ranges r CROSS JOIN user_attribute_names u\nORDER BY t.user_id, t.conversion_id, t.step`;
   const header = [
     settingsLine(settings),
     `-- Generated by \`attribution-lab export-sql --dialect ${options.dialect}\`: the app's preparation, one row per prepared touchpoint.`,

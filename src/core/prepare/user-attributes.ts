@@ -62,6 +62,14 @@ export interface UserInputs {
   offsets: Int32Array;
 }
 
+/** One user attribute column as each prepared journey's value: value ids 0..valueCount-1. */
+export interface JourneyValues {
+  /** [journey]: the journey's value id. */
+  value: Uint32Array;
+  /** How many value ids there are (the ids' order is the vocabulary's order). */
+  valueCount: number;
+}
+
 /**
  * Each prepared journey's user attributes, read at its first event. Values
  * seen in fewer than `minCount` prepared journeys share the column's "other"
@@ -69,24 +77,32 @@ export interface UserInputs {
  * journey is one look at its user).
  */
 export function userInputs(table: EventTable, names: readonly string[], events: PreparedEvents, journeys: PreparedJourneys, minCount: number): UserInputs {
-  const k = names.length;
-  const count = journeys.count;
-  const user = new Int32Array(count * k);
-  const offsets = new Int32Array(k + 1);
-  names.forEach((name, c) => {
+  const columns = names.map((name): JourneyValues => {
     const t = table.categoryNames.indexOf(name);
     const column = table.categories[t];
-    const raw = new Uint32Array(count);
-    const counts = new Uint32Array(table.categoryIds[t].length);
-    for (let j = 0; j < count; j++) {
-      const v = column[events.row[journeys.eventsByJourney[journeys.eventOffsets[j]]]];
-      raw[j] = v;
-      counts[v]++;
-    }
-    const index = new Int32Array(counts.length);
+    const value = new Uint32Array(journeys.count);
+    for (let j = 0; j < journeys.count; j++) value[j] = column[events.row[journeys.eventsByJourney[journeys.eventOffsets[j]]]];
+    return { value, valueCount: table.categoryIds[t].length };
+  });
+  return userInputsFromValues(columns, journeys.count, minCount);
+}
+
+/**
+ * The user block from each journey's value per column: the rule of
+ * `userInputs`, shared with the prepared-file reader (from-rows.ts), which
+ * has the values as the file's text rather than a log's dictionary.
+ */
+export function userInputsFromValues(columns: readonly JourneyValues[], count: number, minCount: number): UserInputs {
+  const k = columns.length;
+  const user = new Int32Array(count * k);
+  const offsets = new Int32Array(k + 1);
+  columns.forEach(({ value, valueCount }, c) => {
+    const counts = new Uint32Array(valueCount);
+    for (let j = 0; j < count; j++) counts[value[j]]++;
+    const index = new Int32Array(valueCount);
     let next = 1;
-    for (let v = 0; v < counts.length; v++) index[v] = counts[v] >= minCount ? next++ : 0;
-    for (let j = 0; j < count; j++) user[j * k + c] = offsets[c] + index[raw[j]];
+    for (let v = 0; v < valueCount; v++) index[v] = counts[v] >= minCount ? next++ : 0;
+    for (let j = 0; j < count; j++) user[j * k + c] = offsets[c] + index[value[j]];
     offsets[c + 1] = offsets[c] + next;
   });
   return { user, columns: k, offsets };

@@ -73,8 +73,8 @@ export async function runSteps(ctx: RunContext, steps: readonly RunStep[] = RUN_
   }
 }
 
-/** The app's whole run: every step, on every method. */
-export async function runAttribution(table: EventTable, settings: RunSettings, callbacks: RunCallbacks = {}, options: RunOptions = {}): Promise<RunOutcome> {
+/** The app's whole run: every step, on every method. `table` is null when options.prepared holds journeys prepared elsewhere. */
+export async function runAttribution(table: EventTable | null, settings: RunSettings, callbacks: RunCallbacks = {}, options: RunOptions = {}): Promise<RunOutcome> {
   const result = await runSteps(createRunContext(table, settings, callbacks, options));
   if (!result.ok) return result;
   const { prepared, positions, models, metrics, weights, sweep, backend, notes, counterfactual, recommendation, timings } = result.ctx;

@@ -1,14 +1,18 @@
 import { useRef, useState, type DragEvent } from 'react';
 
 export const ACCEPTED_FILES = '.tsv,.csv,.gz,.zip,.txt';
+/** The SQL export's output and the settings file the DuckDB script writes beside it. */
+export const PREPARED_FILES = '.csv,.parquet,.settings';
 
 interface Props {
   disabled: boolean;
   onFile: (file: File) => void;
   onDemo: () => void;
+  /** A prepared file from the SQL export (with its .settings file), picked instead of a log. */
+  onPrepared?: (files: File[]) => void;
 }
 
-export function DropZone({ disabled, onFile, onDemo }: Props) {
+export function DropZone({ disabled, onFile, onDemo, onPrepared }: Props) {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
@@ -62,6 +66,28 @@ export function DropZone({ disabled, onFile, onDemo }: Props) {
           Load demo data
         </button>
       </div>
+      {onPrepared && (
+        <p className="muted">
+          Prepared the journeys in a warehouse with the SQL export?{' '}
+          <label className={`button button--secondary${disabled ? ' button--disabled' : ''}`}>
+            Open a prepared file (from the SQL export)…
+            <input
+              className="visually-hidden"
+              type="file"
+              multiple
+              accept={PREPARED_FILES}
+              data-testid="prepared-input"
+              disabled={disabled}
+              onChange={(event) => {
+                const files = Array.from(event.target.files ?? []);
+                event.target.value = '';
+                if (files.length > 0) onPrepared(files);
+              }}
+            />
+          </label>{' '}
+          .csv or .parquet, with its .settings file if the export wrote one: the run goes straight to the models.
+        </p>
+      )}
     </section>
   );
 }

@@ -34,7 +34,7 @@ export function SummaryView({ log, labels = null }: { log: LoadedLog; labels?: C
       data-elapsed-ms={Math.round(log.elapsedMs)}
     >
       <h2 id="summary-title">
-        {s.name} <span className="muted">({s.format === 'criteo' ? 'Criteo log' : 'mapped columns'})</span>
+        {s.name} <span className="muted">({s.format === 'criteo' ? 'Criteo log' : s.format === 'prepared' ? 'prepared by the SQL export' : 'mapped columns'})</span>
       </h2>
       <p className="muted">Read in {formatDuration(log.elapsedMs / 1000)}.</p>
       {s.notes.length > 0 && (

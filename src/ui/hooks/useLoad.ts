@@ -30,6 +30,8 @@ export interface LoadHandle {
   loadFile: (file: File) => void;
   loadMapped: (file: File, columns: ColumnMapping) => void;
   loadDemo: () => void;
+  /** A prepared file from the SQL export (and its .settings); a bad one leaves the last log and results as they were. */
+  loadPrepared: (files: File[]) => void;
   cancel: () => void;
   dismissError: () => void;
   cancelMapping: () => void;
@@ -92,6 +94,15 @@ export function useLoad(beforeNewLog: () => void): LoadHandle {
     void start('Generating and reading the demo log', null, (o) => bridge.loadDemo(o));
   };
 
+  const loadPrepared = (files: File[]) => {
+    setMapping(null);
+    void start(`Reading ${files.map((f) => f.name).join(' and ')}`, null, async (o) => {
+      const result = await bridge.loadPrepared(files, o);
+      if (result.ok) beforeNewLog();
+      return result;
+    });
+  };
+
   // `npm run demo` opens /?demo: load the demo log straight away, once.
   const demoRequested = useRef(new URLSearchParams(window.location.search).has('demo'));
   useEffect(() => {
@@ -110,6 +121,7 @@ export function useLoad(beforeNewLog: () => void): LoadHandle {
     loadFile,
     loadMapped,
     loadDemo,
+    loadPrepared,
     cancel: () => abort.current?.abort(),
     dismissError: () => setStatus(IDLE),
     cancelMapping: () => {
