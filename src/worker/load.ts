@@ -57,6 +57,8 @@ export async function readLog(file: InputFile, { mapping, signal, onProgress, tr
   const table = result.table;
   onProgress?.({ step: 'parse', done: file.size, total: file.size, rows: table.rowCount });
   const journeys = groupJourneys(table);
+  // Grouping a large log takes seconds: a cancel that came meanwhile still ends the load.
+  if (signal.aborted) return { ok: false, error: CANCELLED };
   return {
     ok: true,
     value: { kind: 'loaded', data: { table, journeys, truth }, log: { summary: summarize(table, journeys), elapsedMs, truth } },

@@ -68,6 +68,11 @@ export function useLoad(beforeNewLog: () => void): LoadHandle {
     const result = await job({ signal: controller.signal, onProgress: (p) => setStatus(running(p)) });
     if (abort.current !== controller) return;
     abort.current = null;
+    // A cancel wins once clicked, even when the worker finished the load before it heard of it.
+    if (controller.signal.aborted) {
+      setStatus(IDLE);
+      return;
+    }
     if (!result.ok) {
       setStatus(isCancelled(result.error) ? IDLE : failed(result.error));
       return;
