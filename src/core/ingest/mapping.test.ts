@@ -10,7 +10,7 @@ describe('checkMapping (the app step and the CLI alike)', () => {
     expect(checkMapping(noUnit)).toEqual({ ok: true, mapping: { ...BASE, timestampUnit: 'auto' } });
   });
 
-  it('carries the roles the ingest does not read yet', () => {
+  it('carries the optional roles: the conversion value, the channel and the user attributes', () => {
     const m = { ...BASE, value: 'revenue', channel: 'medium', userAttributes: ['country', 'segment'] };
     expect(checkMapping(m)).toEqual({ ok: true, mapping: m });
   });
