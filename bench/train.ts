@@ -121,9 +121,9 @@ async function child(spec: string): Promise<void> {
     wall *= sampled / Math.min(sampled, 8);
     cpu *= sampled / Math.min(sampled, 8);
   } else {
-    const name = config.replace(/-onehot|-tfloop/, '') as NeuralModelName;
+    const name = config.replace(/-onehot|-tfloop|-ops/, '') as NeuralModelName;
     const settings = { ...DEFAULT_TRAIN, epochs: { logreg: 1, lstm: 1, attention: 1 }, batchSize: { logreg: batchSize, lstm: batchSize, attention: batchSize } };
-    const options = { gradMode: config.endsWith('-onehot') ? ('onehot' as const) : ('auto' as const), validate: false, lengthBuckets: buckets, recurrence: config.endsWith('-tfloop') ? ('tf' as const) : undefined };
+    const options = { gradMode: config.endsWith('-onehot') ? ('onehot' as const) : ('auto' as const), validate: false, lengthBuckets: buckets, recurrence: config.endsWith('-tfloop') ? ('tf' as const) : undefined, fused: config.endsWith('-ops') ? false : undefined };
     // Warm-up: the first batch of a backend compiles and allocates.
     (await trainModel(prepared, name, settings, {}, { ...options, maxBatchesPerEpoch: 1 })).dispose();
     const wallAt = performance.now();

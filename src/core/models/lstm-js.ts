@@ -53,14 +53,193 @@ export interface LstmShape {
   units: number;
 }
 
+/**
+ * Where the passes get their arrays: `fresh` allocates (the tfjs op, whose
+ * arrays outlive the call in its gradient's closure); a trainer's
+ * `workspace` hands out the same zeroed arrays batch after batch, so that
+ * training does not feed the garbage collector ~5 MB a batch.
+ */
+export type Alloc = (key: string, size: number) => Float32Array;
+
+export const fresh: Alloc = (_key, size) => new Float32Array(size);
+
+export function workspace(): Alloc {
+  const arrays = new Map<string, Float32Array>();
+  return (key, size) => {
+    let a = arrays.get(key);
+    if (!a || a.length < size) {
+      a = new Float32Array(Math.max(size, Math.ceil((a?.length ?? 0) * 1.25)));
+      arrays.set(key, a);
+    }
+    const view = a.subarray(0, size);
+    view.fill(0);
+    return view;
+  };
+}
+
 /** rows x cols product of a Float32Array [rows, inner] with a backend tensor [inner, cols], read back. */
-function product(a: Float32Array, rows: number, inner: number, b: tf.Tensor2D): Float32Array {
+export function product(a: Float32Array, rows: number, inner: number, b: tf.Tensor2D): Float32Array {
   const x = tf.tensor2d(a, [rows, inner]);
   const y = tf.matMul(x, b);
   const out = y.dataSync() as Float32Array;
   x.dispose();
   y.dispose();
   return out;
+}
+
+/**
+ * What the forward pass keeps for the backward one, per (journey, step):
+ * activated gates, tanh(c_new), c before the step, and the recurrent input h
+ * (after dropout) laid out [H, B*T] so that the kernel's gradient is one
+ * plain matMul; `out` is the hidden state after every step, [B*T, H].
+ */
+export interface LstmTape {
+  gates: Float32Array;
+  tanhC: Float32Array;
+  cBefore: Float32Array;
+  hInT: Float32Array;
+  out: Float32Array;
+}
+
+/**
+ * The recurrence forward on plain arrays.
+ * @param xw [B*T, 4H], rows journey-major (row b*T + t): x_t W + bias
+ * @param recurrent [H, 4H] in the backend
+ * @param mask [B*T]
+ * @param recurrentScale [B*H] dropout multipliers on h before the recurrent matMul, or undefined
+ */
+export function lstmForward(
+  xw: Float32Array,
+  recurrent: tf.Tensor2D,
+  mask: Float32Array,
+  recurrentScale: Float32Array | undefined,
+  shape: LstmShape,
+  alloc: Alloc = fresh,
+): LstmTape {
+  const { journeys: B, steps: T, units: H } = shape;
+  const G = 4 * H;
+  const N = B * T;
+  const gates = alloc('gates', N * G);
+  const tanhC = alloc('tanhC', N * H);
+  const cBefore = alloc('cBefore', N * H);
+  const hInT = alloc('hInT', H * N);
+  const out = alloc('out', N * H);
+  const h = alloc('h', B * H);
+  const c = alloc('c', B * H);
+  const hIn = alloc('hIn', B * H);
+  for (let t = 0; t < T; t++) {
+    // h is all zeros before the first step: its product is zero too.
+    let rec: Float32Array | null = null;
+    if (t > 0) {
+      for (let q = 0; q < B * H; q++) hIn[q] = recurrentScale ? h[q] * recurrentScale[q] : h[q];
+      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hInT[j * N + b * T + t] = hIn[b * H + j];
+      rec = product(hIn, B, H, recurrent);
+    }
+    for (let b = 0; b < B; b++) {
+      const row = b * T + t;
+      const hb = b * H;
+      cBefore.set(c.subarray(hb, hb + H), row * H);
+      const m = mask[row];
+      if (m !== 0) {
+        const x = row * G;
+        const gRow = row * G;
+        const rb = b * G;
+        for (let u = 0; u < H; u++) {
+          const i = sigmoid32(xw[x + u] + (rec ? rec[rb + u] : 0));
+          const f = sigmoid32(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
+          const o = sigmoid32(xw[x + 2 * H + u] + (rec ? rec[rb + 2 * H + u] : 0));
+          const g = tanh32(xw[x + 3 * H + u] + (rec ? rec[rb + 3 * H + u] : 0));
+          gates[gRow + u] = i;
+          gates[gRow + H + u] = f;
+          gates[gRow + 2 * H + u] = o;
+          gates[gRow + 3 * H + u] = g;
+          const cNew = f * c[hb + u] + i * g;
+          const tc = tanh32(cNew);
+          tanhC[row * H + u] = tc;
+          c[hb + u] += m * (cNew - c[hb + u]);
+          h[hb + u] += m * (o * tc - h[hb + u]);
+        }
+      }
+      out.set(h.subarray(hb, hb + H), row * H);
+    }
+  }
+  return { gates, tanhC, cBefore, hInT, out };
+}
+
+/**
+ * The recurrence backward on plain arrays: from the gradient of every step's
+ * hidden state, the gradient of the gate inputs ([B*T, 4H]) and of the
+ * recurrent kernel ([H, 4H]).
+ * @param recurrentT the recurrent kernel transposed, [4H, H], in the backend
+ */
+export function lstmBackward(
+  tape: LstmTape,
+  dOut: Float32Array,
+  recurrentT: tf.Tensor2D,
+  mask: Float32Array,
+  recurrentScale: Float32Array | undefined,
+  shape: LstmShape,
+  alloc: Alloc = fresh,
+): { dX: Float32Array; dR: Float32Array } {
+  const { journeys: B, steps: T, units: H } = shape;
+  const G = 4 * H;
+  const N = B * T;
+  const { gates, tanhC, cBefore, hInT } = tape;
+  const dX = alloc('dX', N * G);
+  const dh = alloc('dh', B * H);
+  const dc = alloc('dc', B * H);
+  const dzStep = alloc('dzStep', B * G);
+  for (let t = T - 1; t >= 0; t--) {
+    let any = false;
+    for (let b = 0; b < B; b++) {
+      const row = b * T + t;
+      const hb = b * H;
+      const dz = b * G;
+      for (let u = 0; u < H; u++) dh[hb + u] += dOut[row * H + u];
+      const m = mask[row];
+      if (m === 0) {
+        // h and c pass through untouched: their gradients too.
+        dzStep.fill(0, dz, dz + G);
+        continue;
+      }
+      any = true;
+      const gRow = row * G;
+      for (let u = 0; u < H; u++) {
+        const i = gates[gRow + u];
+        const f = gates[gRow + H + u];
+        const o = gates[gRow + 2 * H + u];
+        const g = gates[gRow + 3 * H + u];
+        const tc = tanhC[row * H + u];
+        // h = h_prev + m (h_new - h_prev), likewise c.
+        const dhNew = m * dh[hb + u];
+        let dcNew = m * dc[hb + u] + dhNew * o * (1 - tc * tc);
+        const cPrev = cBefore[row * H + u];
+        dzStep[dz + u] = dcNew * g * i * (1 - i);
+        dzStep[dz + H + u] = dcNew * cPrev * f * (1 - f);
+        dzStep[dz + 2 * H + u] = dhNew * tc * o * (1 - o);
+        dzStep[dz + 3 * H + u] = dcNew * i * (1 - g * g);
+        dcNew *= f;
+        // What flows on to step t-1: the carried part plus the path through the cell.
+        dc[hb + u] = (1 - m) * dc[hb + u] + dcNew;
+        dh[hb + u] = (1 - m) * dh[hb + u];
+      }
+      dX.set(dzStep.subarray(dz, dz + G), gRow);
+    }
+    // Before the first step h is the zero start state: nothing flows further back.
+    if (t === 0 || !any) continue;
+    const back = product(dzStep, B, G, recurrentT);
+    for (let q = 0; q < B * H; q++) dh[q] += recurrentScale ? back[q] * recurrentScale[q] : back[q];
+  }
+  // hInT is zero at each journey's first step (the zero start state) and dX is
+  // zero on masked steps, so neither adds to the kernel's gradient.
+  const a = tf.tensor2d(hInT, [H, N]);
+  const d = tf.tensor2d(dX, [N, G]);
+  const dRt = tf.matMul(a, d);
+  const dR = dRt.dataSync() as Float32Array;
+  a.dispose();
+  d.dispose();
+  dRt.dispose();
+  return { dX, dR };
 }
 
 /**
@@ -83,111 +262,14 @@ export function lstmSequence(
   const op = tf.customGrad((...args) => {
     const xw = (args[0] as tf.Tensor).dataSync() as Float32Array;
     const r = args[1] as tf.Tensor2D;
-    // Saved for the backward pass, per (journey, step): activated gates,
-    // tanh(c_new), c before the step, and the recurrent input h (after dropout)
-    // laid out [H, B*T] so that the kernel's gradient is one plain matMul.
-    const gates = new Float32Array(N * G);
-    const tanhC = new Float32Array(N * H);
-    const cBefore = new Float32Array(N * H);
-    const hInT = new Float32Array(H * N);
-    const out = new Float32Array(N * H);
-    const h = new Float32Array(B * H);
-    const c = new Float32Array(B * H);
-    const hIn = new Float32Array(B * H);
-    for (let t = 0; t < T; t++) {
-      // h is all zeros before the first step: its product is zero too.
-      let rec: Float32Array | null = null;
-      if (t > 0) {
-        for (let q = 0; q < B * H; q++) hIn[q] = recurrentScale ? h[q] * recurrentScale[q] : h[q];
-        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hInT[j * N + b * T + t] = hIn[b * H + j];
-        rec = product(hIn, B, H, r);
-      }
-      for (let b = 0; b < B; b++) {
-        const row = b * T + t;
-        const hb = b * H;
-        cBefore.set(c.subarray(hb, hb + H), row * H);
-        const m = mask[row];
-        if (m !== 0) {
-          const x = row * G;
-          const gRow = row * G;
-          const rb = b * G;
-          for (let u = 0; u < H; u++) {
-            const i = sigmoid32(xw[x + u] + (rec ? rec[rb + u] : 0));
-            const f = sigmoid32(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
-            const o = sigmoid32(xw[x + 2 * H + u] + (rec ? rec[rb + 2 * H + u] : 0));
-            const g = tanh32(xw[x + 3 * H + u] + (rec ? rec[rb + 3 * H + u] : 0));
-            gates[gRow + u] = i;
-            gates[gRow + H + u] = f;
-            gates[gRow + 2 * H + u] = o;
-            gates[gRow + 3 * H + u] = g;
-            const cNew = f * c[hb + u] + i * g;
-            const tc = tanh32(cNew);
-            tanhC[row * H + u] = tc;
-            c[hb + u] += m * (cNew - c[hb + u]);
-            h[hb + u] += m * (o * tc - h[hb + u]);
-          }
-        }
-        out.set(h.subarray(hb, hb + H), row * H);
-      }
-    }
+    const tape = lstmForward(xw, r, mask, recurrentScale, shape);
     return {
-      value: tf.tensor2d(out, [N, H]),
+      value: tf.tensor2d(tape.out, [N, H]),
       gradFunc: (dy: tf.Tensor) => {
-        const dOut = dy.dataSync() as Float32Array;
-        const dX = new Float32Array(N * G);
-        const dh = new Float32Array(B * H);
-        const dc = new Float32Array(B * H);
-        const dzStep = new Float32Array(B * G);
         const rT = tf.transpose(r);
-        for (let t = T - 1; t >= 0; t--) {
-          let any = false;
-          for (let b = 0; b < B; b++) {
-            const row = b * T + t;
-            const hb = b * H;
-            const dz = b * G;
-            for (let u = 0; u < H; u++) dh[hb + u] += dOut[row * H + u];
-            const m = mask[row];
-            if (m === 0) {
-              // h and c pass through untouched: their gradients too.
-              dzStep.fill(0, dz, dz + G);
-              continue;
-            }
-            any = true;
-            const gRow = row * G;
-            for (let u = 0; u < H; u++) {
-              const i = gates[gRow + u];
-              const f = gates[gRow + H + u];
-              const o = gates[gRow + 2 * H + u];
-              const g = gates[gRow + 3 * H + u];
-              const tc = tanhC[row * H + u];
-              // h = h_prev + m (h_new - h_prev), likewise c.
-              const dhNew = m * dh[hb + u];
-              let dcNew = m * dc[hb + u] + dhNew * o * (1 - tc * tc);
-              const cPrev = cBefore[row * H + u];
-              dzStep[dz + u] = dcNew * g * i * (1 - i);
-              dzStep[dz + H + u] = dcNew * cPrev * f * (1 - f);
-              dzStep[dz + 2 * H + u] = dhNew * tc * o * (1 - o);
-              dzStep[dz + 3 * H + u] = dcNew * i * (1 - g * g);
-              dcNew *= f;
-              // What flows on to step t-1: the carried part plus the path through the cell.
-              dc[hb + u] = (1 - m) * dc[hb + u] + dcNew;
-              dh[hb + u] = (1 - m) * dh[hb + u];
-            }
-            dX.set(dzStep.subarray(dz, dz + G), gRow);
-          }
-          // Before the first step h is the zero start state: nothing flows further back.
-          if (t === 0 || !any) continue;
-          const back = product(dzStep, B, G, rT);
-          for (let q = 0; q < B * H; q++) dh[q] += recurrentScale ? back[q] * recurrentScale[q] : back[q];
-        }
+        const { dX, dR } = lstmBackward(tape, dy.dataSync() as Float32Array, rT, mask, recurrentScale, shape);
         rT.dispose();
-        // hInT is zero at each journey's first step (the zero start state) and dX is
-        // zero on masked steps, so neither adds to the kernel's gradient.
-        const a = tf.tensor2d(hInT, [H, N]);
-        const d = tf.tensor2d(dX, [N, G]);
-        const dR = tf.matMul(a, d);
-        a.dispose();
-        return [d, dR];
+        return [tf.tensor2d(dX, [N, G]), tf.tensor2d(dR, [H, G])];
       },
     };
   });

@@ -59,6 +59,9 @@ export type Recurrence = 'js' | 'tf';
  */
 export const JS_RECURRENCE_MAX_JOURNEYS = 128;
 
+/** The attention softmax's smallest denominator (see sequenceForward). */
+export const ATTENTION_FLOOR = 1e-6;
+
 export interface Network {
   config: NetworkConfig;
   /** In a fixed order: the order of the saved weights. */
@@ -253,7 +256,10 @@ export function sequenceForward(net: Network, input: StepInputs, drop?: DropoutM
     // Scores lie in [-1, 1] (tanh), so exp cannot overflow and needs no max shift;
     // multiplying by the mask gives masked steps exactly zero attention.
     const e = tf.mul(tf.exp(tf.reshape(score, [b, steps])), mask);
-    const attention = tf.div(e, tf.maximum(tf.sum(e, 1, true), 1e-30)) as tf.Tensor2D;
+    // A journey with a touchpoint sums to e^-1 or more; one with none sums to 0 and
+    // gets zero attention. The floor's square must stay a float32 normal: with
+    // 1e-30 the division's gradient was 0 / 0 = NaN for such a journey.
+    const attention = tf.div(e, tf.maximum(tf.sum(e, 1, true), ATTENTION_FLOOR)) as tf.Tensor2D;
     const context = tf.sum(tf.mul(all, tf.reshape(attention, [b, steps, 1])), 1) as tf.Tensor2D;
     const logits = tf.add(linear(withUser(net, x, context), v<tf.Rank.R2>(net, 'outputKernel')), v(net, 'outputBias'));
     const padded = steps < fullSteps ? (tf.pad(attention, [[0, 0], [0, fullSteps - steps]]) as tf.Tensor2D) : attention;
@@ -346,7 +352,7 @@ function prefixLengths(mask: Float32Array, journeys: number, steps: number): Int
 }
 
 /** 1 + the last step that holds a touchpoint in any journey of the batch. */
-function activeSteps(mask: Float32Array, journeys: number, steps: number): number {
+export function activeSteps(mask: Float32Array, journeys: number, steps: number): number {
   let last = 0;
   for (let r = 0; r < journeys; r++) {
     for (let t = steps - 1; t >= last; t--) {
@@ -359,13 +365,13 @@ function activeSteps(mask: Float32Array, journeys: number, steps: number): numbe
   return last;
 }
 
-function trimIdScale(scale: Float32Array, journeys: number, fullSteps: number, steps: number, k: number): Float32Array {
+export function trimIdScale(scale: Float32Array, journeys: number, fullSteps: number, steps: number, k: number): Float32Array {
   const out = new Float32Array(journeys * steps * k);
   for (let r = 0; r < journeys; r++) out.set(scale.subarray(r * fullSteps * k, (r * fullSteps + steps) * k), r * steps * k);
   return out;
 }
 
-function trimSteps(x: StepInputs, steps: number, k: number, f: number): StepInputs {
+export function trimSteps(x: StepInputs, steps: number, k: number, f: number): StepInputs {
   const b = x.journeys;
   const ids = new Int32Array(b * steps * k);
   const numeric = new Float32Array(b * steps * f);

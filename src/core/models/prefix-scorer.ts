@@ -29,7 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureLayout } from './inputs';
 import { sigmoid32, tanh32 } from './lstm-js';
-import type { Network } from './networks';
+import { ATTENTION_FLOOR, type Network } from './networks';
 import type { SequenceBatch } from './scorer';
 
 /** The weights of one model as the forward pass reads them: plain arrays, plus the recurrent kernel kept in the backend. */
@@ -313,7 +313,7 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
       sum += weight![n];
       dot += weight![n] * projected![n];
     }
-    logits[r] = dot / Math.max(sum, 1e-30) + w.outputBias + userTerm;
+    logits[r] = dot / Math.max(sum, ATTENTION_FLOOR) + w.outputBias + userTerm;
   }
   return logits;
 }

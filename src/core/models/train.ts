@@ -22,7 +22,9 @@ import {
   userColumnsOf,
   type FeatureLayout,
   type JourneyAggregates,
+  type StepInputs,
 } from './inputs';
+import { FusedTrainer } from './fused-train';
 import { classificationMetrics, priorCorrect, type ClassificationMetrics } from './metrics';
 import {
   createNetwork,
@@ -71,6 +73,12 @@ export interface TrainOptions {
   lengthBuckets?: boolean;
   /** How the recurrence runs (default: by backend, see networks.ts). Benchmarks compare both. */
   recurrence?: Recurrence;
+  /**
+   * Train the sequence models with the fused trainer (fused-train.ts) where
+   * the recurrence runs in JS (wasm, cpu). Default true; false keeps the
+   * tfjs ops and optimizer (benchmarks and tests compare both).
+   */
+  fused?: boolean;
 }
 
 export interface TrainedModel {
@@ -84,6 +92,8 @@ export interface TrainedModel {
   /** Epoch whose weights were kept (the best validation loss when early stopping). */
   keptEpoch: number;
   backend: string;
+  /** How it was trained: the fused trainer (fused-train.ts) or tfjs ops and optimizer; absent for loaded models. */
+  trainer?: 'fused' | 'tfjs';
   seed: number;
   /** Frees the model's variables; the model cannot score after this. */
   dispose(): void;
@@ -100,6 +110,8 @@ export function abortError(): Error {
 interface Feeder {
   logits(rows: ArrayLike<number>, drop: DropoutMasks | undefined): tf.Tensor1D;
   dropout(rows: number, rng: Rng): DropoutMasks | undefined;
+  /** Sequence models: the batch's inputs, with the LSTM's id dropout drawn once the ids are known. */
+  inputs?(rows: ArrayLike<number>, drop: DropoutMasks | undefined): StepInputs;
 }
 
 function makeFeeder(net: Network, prepared: PreparedData, layout: FeatureLayout, aggregates: JourneyAggregates | null): Feeder {
@@ -109,12 +121,14 @@ function makeFeeder(net: Network, prepared: PreparedData, layout: FeatureLayout,
     return { logits: (rows) => regressionLogits(net, aggregateInputs(agg, rows)), dropout: () => undefined };
   }
   const steps = prepared.sequences.steps;
+  const inputs = (rows: ArrayLike<number>, drop: DropoutMasks | undefined): StepInputs => {
+    const x = stepInputs(prepared.sequences, layout, rows);
+    if (drop?.idSeed !== undefined && !drop.idScale) drop.idScale = idDropout(x.ids, rows.length, steps, c.idsPerStep, c.dropout, drop.idSeed);
+    return x;
+  };
   return {
-    logits(rows, drop) {
-      const x = stepInputs(prepared.sequences, layout, rows);
-      if (drop?.idSeed !== undefined && !drop.idScale) drop.idScale = idDropout(x.ids, rows.length, steps, c.idsPerStep, c.dropout, drop.idSeed);
-      return sequenceForward(net, x, drop).logits;
-    },
+    inputs,
+    logits: (rows, drop) => sequenceForward(net, inputs(rows, drop), drop).logits,
     dropout: (rows, rng) => dropoutMasks(c, rows, rng),
   };
 }
@@ -234,6 +248,7 @@ export async function trainModel(
   try {
     const aggregates = name === 'logreg' ? journeyAggregates(prepared, layout) : null;
     const feeder = makeFeeder(net, prepared, layout, aggregates);
+    const fused = feeder.inputs && net.recurrence === 'js' && options.fused !== false ? new FusedTrainer(net, { learningRate: settings.learningRate }) : null;
     const trainRows = Int32Array.from(options.trainRows ?? splitRows(prepared, Split.Train));
     const validationRows = options.validate === false ? new Int32Array(0) : splitRows(prepared, Split.Validation);
     const epochs = settings.epochs[name];
@@ -263,15 +278,21 @@ export async function trainModel(
         const rows = epochRows[b];
         const labels = labelsOf(prepared, rows);
         const drop = feeder.dropout(rows.length, dropoutRng);
-        const loss = optimizer.minimize(() => bceFromLogits(feeder.logits(rows, drop), labels), true, varList);
-        const value = loss ? (await loss.data())[0] : NaN;
-        loss?.dispose();
+        let value: number;
+        if (fused) value = fused.trainBatch(feeder.inputs!(rows, drop), labels, drop);
+        else {
+          const loss = optimizer.minimize(() => bceFromLogits(feeder.logits(rows, drop), labels), true, varList);
+          value = loss ? (await loss.data())[0] : NaN;
+          loss?.dispose();
+        }
         lossSum += value * rows.length;
         seen += rows.length;
         callbacks.onBatchEnd?.({ model: name, epoch, epochs, batch: b + 1, batches, loss: value });
         await pause();
       }
       if (callbacks.signal?.aborted) throw abortError();
+      // The fused trainer keeps the weights in its own arrays: validation, snapshots and the result read the variables.
+      fused?.writeBack();
       const validationLoss = await lossOver(feeder, prepared, validationRows, 512);
       const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(1, seen), validationLoss, seconds: (Date.now() - started) / 1000 };
       history.push(record);
@@ -298,6 +319,7 @@ export async function trainModel(
       history,
       keptEpoch,
       backend: tf.getBackend(),
+      trainer: fused ? 'fused' : 'tfjs',
       seed: settings.seed,
       dispose: () => disposeNetwork(net),
     };
