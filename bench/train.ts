@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train [-- --data planted|demo --journeys N --batches N --configs ... --batch-sizes 64,256 --buckets on,off]`
+ * `npm run bench:train [-- --data planted|demo|FILE --journeys N --batches N --configs ... --batch-sizes 64,256 --buckets on,off]`
  *
  * Training speed of each model on the wasm (and cpu) backend of Node:
  * seconds per epoch, journeys per second by wall clock and by CPU time (the
@@ -10,13 +10,17 @@
  *   (mean 8), 100 campaigns and 7 category columns of 150 values: a one-hot
  *   touchpoint is ~1,150 floats wide, as in the article (~1,500);
  * - `demo`: the app's demo log (synthetic generator, default preparation):
- *   5,875 training journeys, short as in real logs (mean ~3.5 of 15 steps).
+ *   5,875 training journeys, short as in real logs (mean ~3.5 of 15 steps);
+ * - a log file, e.g. ~/.cache/attribution-lab/criteo-16.5M.tsv.gz: read and
+ *   prepared with the app's defaults (400 campaigns, balanced) in each child.
  * Configurations: logreg, lstm, attention, attention-onehot (the attention
  * model fed the article's one-hot matrices, built per batch), lstm-tfloop and
  * attention-tfloop (the recurrence as tfjs ops step by step, as on GPU
  * backends) and stock-lstm (tf.layers.lstm with sigmoid gates + a dense
  * output, fed dense 128-wide touchpoints, i.e. the attention model's
- * recurrence alone, always all steps).
+ * recurrence alone, always all steps). lstm and attention train with the
+ * fused trainer (fused-train.ts); lstm-ops and attention-ops with tfjs ops
+ * and tfjs's RMSprop, as before it.
  * `--batches N` (default 150) times N batches after a warm-up batch and
  * scales to an epoch; batches come in shuffled order (batches.ts), so they
  * are a random sample of the epoch, bucketed or not. `--batches 0` times a
@@ -31,11 +35,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { PreparedData } from '../src/core/prepared';
 import { Split } from '../src/core/prepared';
 import { createRng } from '../src/core/random';
-import { DEFAULT_TRAIN, type Backend, type NeuralModelName } from '../src/core/settings';
+import { DEFAULT_PREPARE, DEFAULT_TRAIN, type Backend, type NeuralModelName } from '../src/core/settings';
 import { demoPrepared } from './demo';
 import { useBackend } from '../src/core/models/backend';
 import { activeLengths } from '../src/core/models/batches';
-import { splitRows } from '../src/core/models/inputs';
+import { featureLayout, splitRows } from '../src/core/models/inputs';
+import { loadTable } from '../src/cli/run';
+import { prepareJourneys } from '../src/core/prepare';
 import { plantedPrepared } from '../src/core/models/testing';
 import { trainModel } from '../src/core/models/train';
 import { createRunContext, runSteps } from '../src/core/run';
@@ -82,7 +88,14 @@ async function loadData(): Promise<PreparedData> {
   if (values.data === 'planted') {
     return plantedPrepared({ journeys: Number(values.journeys), campaigns: 100, categoryColumns: 7, categoryValues: 150, steps: 15, seed: 2024, causal: [3, 17, 42, 71], effect: 0.6 });
   }
-  return demoPrepared();
+  if (values.data === 'demo') return demoPrepared();
+  // A log file (e.g. the full-size one bench:ingest generates), read and prepared as the app does by default.
+  const loaded = await loadTable(values.data!);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const prepared = prepareJourneys(loaded.table, DEFAULT_PREPARE);
+  const layout = featureLayout(prepared, DEFAULT_TRAIN.dropTimeFeatures);
+  process.stderr.write(`prepared ${prepared.journeys.count} journeys, ${prepared.campaignIds.length} campaigns, vocabulary ${layout.vocabulary}\n`);
+  return prepared;
 }
 
 /** Trains tf.layers.lstm on dense random touchpoints shaped like the attention model's embeddings: [B, 15, 128]. */
