@@ -21,10 +21,11 @@ import {
   stepInputs,
   userColumnsOf,
   type FeatureLayout,
+  type AggregateInputs,
   type JourneyAggregates,
   type StepInputs,
 } from './inputs';
-import { FusedTrainer } from './fused-train';
+import { FusedRegressionTrainer, FusedTrainer } from './fused-train';
 import { classificationMetrics, priorCorrect, type ClassificationMetrics } from './metrics';
 import {
   createNetwork,
@@ -74,9 +75,9 @@ export interface TrainOptions {
   /** How the recurrence runs (default: by backend, see networks.ts). Benchmarks compare both. */
   recurrence?: Recurrence;
   /**
-   * Train the sequence models with the fused trainer (fused-train.ts) where
-   * the recurrence runs in JS (wasm, cpu). Default true; false keeps the
-   * tfjs ops and optimizer (benchmarks and tests compare both).
+   * Train with the fused trainers (fused-train.ts) where the recurrence runs
+   * in JS (wasm, cpu). Default true; false keeps the tfjs ops and optimizer
+   * (benchmarks and tests compare both).
    */
   fused?: boolean;
 }
@@ -112,13 +113,15 @@ interface Feeder {
   dropout(rows: number, rng: Rng): DropoutMasks | undefined;
   /** Sequence models: the batch's inputs, with the LSTM's id dropout drawn once the ids are known. */
   inputs?(rows: ArrayLike<number>, drop: DropoutMasks | undefined): StepInputs;
+  /** The regression: the batch's journey aggregates. */
+  aggregates?(rows: ArrayLike<number>): AggregateInputs;
 }
 
 function makeFeeder(net: Network, prepared: PreparedData, layout: FeatureLayout, aggregates: JourneyAggregates | null): Feeder {
   const c = net.config;
   if (c.kind === 'logreg') {
     const agg = aggregates ?? journeyAggregates(prepared, layout);
-    return { logits: (rows) => regressionLogits(net, aggregateInputs(agg, rows)), dropout: () => undefined };
+    return { aggregates: (rows) => aggregateInputs(agg, rows), logits: (rows) => regressionLogits(net, aggregateInputs(agg, rows)), dropout: () => undefined };
   }
   const steps = prepared.sequences.steps;
   const inputs = (rows: ArrayLike<number>, drop: DropoutMasks | undefined): StepInputs => {
@@ -248,7 +251,11 @@ export async function trainModel(
   try {
     const aggregates = name === 'logreg' ? journeyAggregates(prepared, layout) : null;
     const feeder = makeFeeder(net, prepared, layout, aggregates);
-    const fused = feeder.inputs && net.recurrence === 'js' && options.fused !== false ? new FusedTrainer(net, { learningRate: settings.learningRate }) : null;
+    // The fused trainers read and write the weights as arrays: for the backends whose memory JS reads (wasm, cpu).
+    const useFused = net.recurrence === 'js' && options.fused !== false;
+    const rmsprop = { learningRate: settings.learningRate };
+    const fused = useFused && feeder.inputs ? new FusedTrainer(net, rmsprop) : null;
+    const fusedRegression = useFused && feeder.aggregates ? new FusedRegressionTrainer(net, rmsprop) : null;
     const trainRows = Int32Array.from(options.trainRows ?? splitRows(prepared, Split.Train));
     const validationRows = options.validate === false ? new Int32Array(0) : splitRows(prepared, Split.Validation);
     const epochs = settings.epochs[name];
@@ -280,6 +287,7 @@ export async function trainModel(
         const drop = feeder.dropout(rows.length, dropoutRng);
         let value: number;
         if (fused) value = fused.trainBatch(feeder.inputs!(rows, drop), labels, drop);
+        else if (fusedRegression) value = fusedRegression.trainBatch(feeder.aggregates!(rows), labels);
         else {
           const loss = optimizer.minimize(() => bceFromLogits(feeder.logits(rows, drop), labels), true, varList);
           value = loss ? (await loss.data())[0] : NaN;
@@ -292,7 +300,7 @@ export async function trainModel(
       }
       if (callbacks.signal?.aborted) throw abortError();
       // The fused trainer keeps the weights in its own arrays: validation, snapshots and the result read the variables.
-      fused?.writeBack();
+      (fused ?? fusedRegression)?.writeBack();
       const validationLoss = await lossOver(feeder, prepared, validationRows, 512);
       const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(1, seen), validationLoss, seconds: (Date.now() - started) / 1000 };
       history.push(record);
@@ -319,7 +327,7 @@ export async function trainModel(
       history,
       keptEpoch,
       backend: tf.getBackend(),
-      trainer: fused ? 'fused' : 'tfjs',
+      trainer: fused || fusedRegression ? 'fused' : 'tfjs',
       seed: settings.seed,
       dispose: () => disposeNetwork(net),
     };
