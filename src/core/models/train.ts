@@ -31,6 +31,7 @@ import {
   createNetwork,
   defaultNetworkConfig,
   disposeNetwork,
+  JS_RECURRENCE_MAX_JOURNEYS,
   regressionLogits,
   sequenceForward,
   type DropoutMasks,
@@ -203,9 +204,44 @@ function rowsByLength(prepared: PreparedData, rows: Int32Array): { sorted: Int32
   return { sorted, order };
 }
 
-async function lossOver(feeder: Feeder, prepared: PreparedData, rows: Int32Array, batch: number): Promise<number> {
+/**
+ * Logits of journeys `rows` of a sequence model whose recurrence runs in JS,
+ * by the forward-only prefix pass (prefix-scorer.ts), `chunk` journeys at a
+ * time. The tfjs forward in inference batches of 512 runs the recurrence as
+ * tfjs ops, whose per-step slices are JS copies on wasm: on the demo they
+ * were a third of the attention model's training time, spent on its
+ * validation loss. A journey with no touchpoint gets the logit the network
+ * gives it (bias and user term), as in the tfjs forward.
+ */
+function prefixJourneyLogits(net: Network, layout: FeatureLayout, prepared: PreparedData, rows: Int32Array, chunk = 4096): Float64Array {
+  const weights = prefixWeights(net);
+  const out = new Float64Array(rows.length);
+  for (let start = 0; start < rows.length; start += chunk) {
+    const part = rows.subarray(start, Math.min(rows.length, start + chunk));
+    const logits = prefixLogits(weights, layout, stepBatch(prepared.sequences, part));
+    for (let r = 0; r < part.length; r++) out[start + r] = Number.isNaN(logits[r]) ? weights.outputBias : logits[r];
+  }
+  return out;
+}
+
+/** Whether inference on this network goes through the prefix pass (see prefixJourneyLogits). */
+function usesPrefixPass(net: Network): boolean {
+  return net.config.kind !== 'logreg' && net.recurrence === 'js';
+}
+
+async function lossOver(feeder: Feeder, net: Network, layout: FeatureLayout, prepared: PreparedData, rows: Int32Array, batch: number): Promise<number> {
   if (rows.length === 0) return NaN;
   let total = 0;
+  if (usesPrefixPass(net)) {
+    const logits = prefixJourneyLogits(net, layout, prepared, rows);
+    const labels = labelsOf(prepared, rows);
+    // As bceFromLogits, summed: softplus(z) - y z.
+    for (let r = 0; r < rows.length; r++) {
+      const z = Math.fround(logits[r]);
+      total += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - labels[r] * z;
+    }
+    return total / rows.length;
+  }
   const { sorted } = rowsByLength(prepared, rows);
   for (let start = 0; start < sorted.length; start += batch) {
     const part = sorted.subarray(start, Math.min(sorted.length, start + batch));
@@ -301,7 +337,7 @@ export async function trainModel(
       if (callbacks.signal?.aborted) throw abortError();
       // The fused trainer keeps the weights in its own arrays: validation, snapshots and the result read the variables.
       (fused ?? fusedRegression)?.writeBack();
-      const validationLoss = await lossOver(feeder, prepared, validationRows, 512);
+      const validationLoss = await lossOver(feeder, net, layout, prepared, validationRows, 512);
       const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(1, seen), validationLoss, seconds: (Date.now() - started) / 1000 };
       history.push(record);
       callbacks.onEpochEnd?.(name, record);
@@ -340,8 +376,14 @@ export async function trainModel(
 
 /** Balanced-data conversion probabilities (what the model was trained on) of journeys `rows`. */
 export async function predictJourneys(model: TrainedModel, prepared: PreparedData, rows: Int32Array, batch = 512): Promise<Float32Array> {
-  const feeder = makeFeeder(model.network, prepared, model.layout, null);
   const out = new Float32Array(rows.length);
+  if (usesPrefixPass(model.network)) {
+    const logits = prefixJourneyLogits(model.network, model.layout, prepared, rows);
+    // The sigmoid in float32, as tf.sigmoid.
+    for (let r = 0; r < rows.length; r++) out[r] = 1 / (1 + Math.exp(-Math.fround(logits[r])));
+    return out;
+  }
+  const feeder = makeFeeder(model.network, prepared, model.layout, null);
   const { sorted, order } = model.name === 'logreg' ? { sorted: rows, order: null } : rowsByLength(prepared, rows);
   for (let start = 0; start < sorted.length; start += batch) {
     const part = sorted.subarray(start, Math.min(sorted.length, start + batch));
@@ -453,6 +495,10 @@ export function stepBatch(seq: PreparedData['sequences'], rows: ArrayLike<number
 /** Attention weights [count, steps] of the attention model for a batch (0 on masked steps). */
 export async function attentionOf(model: TrainedModel, batch: SequenceBatch, chunk = 512): Promise<Float32Array> {
   if (model.name !== 'attention') throw new Error('only the attention model has attention weights');
+  // Chunks small enough for the JS recurrence where the network has one: above
+  // JS_RECURRENCE_MAX_JOURNEYS the forward runs the recurrence as tfjs ops, whose
+  // per-step slices are slow JS copies on wasm.
+  if (model.network.recurrence === 'js') chunk = Math.min(chunk, JS_RECURRENCE_MAX_JOURNEYS);
   const steps = batch.steps;
   const order = lengthOrder(activeLengths(batch.mask, steps, batch.count));
   const out = new Float32Array(batch.count * steps);
