@@ -36,6 +36,40 @@ export type CriteoColumn = (typeof CRITEO_COLUMNS)[number];
 /** The category columns the article feeds the models (cat7 and cat9 are left out there). */
 export const MODEL_CATEGORY_COLUMNS = ['cat1', 'cat2', 'cat3', 'cat4', 'cat5', 'cat6', 'cat8'] as const;
 
+/**
+ * A category column: dense indexes into its dictionary, in the narrowest
+ * array that holds them. The ingest starts every column as bytes and widens
+ * it (to 16, then 32 bits) only when its dictionary outgrows it, so the
+ * Criteo log's nine columns (at most ~2 k values each) take 1 or 2 bytes a
+ * row rather than 4. Readers index it like any array; code that makes a
+ * parallel copy keeps the width (`emptyCategoryColumn`).
+ */
+export type CategoryColumn = Uint8Array | Uint16Array | Uint32Array;
+
+/** The largest index a column of this width holds. */
+export function categoryLimit(column: CategoryColumn): number {
+  return column.BYTES_PER_ELEMENT === 1 ? 0xff : column.BYTES_PER_ELEMENT === 2 ? 0xffff : 0xffffffff;
+}
+
+/** The narrowest column type that holds indexes up to `max`. */
+export function categoryColumnType(max: number): { new (length: number): CategoryColumn } {
+  return max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
+}
+
+/** A zeroed column of `length` rows as wide as `like`. */
+export function emptyCategoryColumn(like: CategoryColumn, length: number): CategoryColumn {
+  return like.BYTES_PER_ELEMENT === 1 ? new Uint8Array(length) : like.BYTES_PER_ELEMENT === 2 ? new Uint16Array(length) : new Uint32Array(length);
+}
+
+/** `column` copied into the narrowest type that holds `max` (the column itself when it is that type already). */
+export function fitCategoryColumn(column: CategoryColumn, max: number): CategoryColumn {
+  const Type = categoryColumnType(max);
+  if (column instanceof Type) return column;
+  const out = new Type(column.length);
+  out.set(column);
+  return out;
+}
+
 export interface SkippedRow {
   /** 1-based line number in the file (the header is line 1). */
   line: number;
@@ -98,8 +132,11 @@ export interface EventTable {
   campaignChannels?: { column: string; values: string[] };
   /** Names of the categorical columns, e.g. cat1..cat9. */
   categoryNames: string[];
-  /** One dense-index column per categorical column, parallel to `categoryNames`. */
-  categories: Uint32Array[];
+  /**
+   * One dense-index column per categorical column, parallel to
+   * `categoryNames`, each as narrow as its dictionary allows (see `CategoryColumn`).
+   */
+  categories: CategoryColumn[];
   /** Original category values per column, indexed by the dense index. */
   categoryIds: string[][];
   /** Category columns the mapping named as user attributes (own logs); they are models' journey-level inputs. */

@@ -12,9 +12,17 @@
  * as the final column: no join, no second copy. This matters because the
  * chunks' memory returns only at the next full GC, which no browser lets a
  * page force: a join of 1.2 GB of chunks measured a 2.5 GB peak.
+ *
+ * Category columns are made as Uint8Array and widened by `fit` when a value
+ * needs more bits: the chunk being filled is copied into the wider type and
+ * later chunks are made of it, while chunks already full stay narrow (the
+ * join copies them into the widest type). So a column takes the bytes its
+ * dictionary needs during the load as well as after it.
  */
+import { categoryColumnType, categoryLimit, type CategoryColumn } from '../table';
 
-export type TypedArray = Float64Array | Float32Array | Uint32Array | Int32Array | Int16Array | Uint8Array;
+
+export type TypedArray = Float64Array | Float32Array | Uint32Array | Int32Array | Int16Array | Uint16Array | Uint8Array;
 export type TypedArrayConstructor = { new (length: number): TypedArray };
 
 export const MAX_CHUNK_ROWS = 1 << 20;
@@ -25,16 +33,19 @@ const KEEP_SLACK = 1.06;
 export class ChunkedColumns {
   /** chunks[c][k] is column c of chunk k; null once joined. */
   private readonly chunks: (TypedArray | null)[][];
+  /** Each column's type for new chunks (a category column's widens with `fit`). */
+  private readonly types: TypedArrayConstructor[];
   /** Rows in the chunks before the current one. */
   private before = 0;
   private capacity = 0;
   private filled = 0;
 
   constructor(
-    private readonly types: readonly TypedArrayConstructor[],
+    types: readonly TypedArrayConstructor[],
     /** Expected rows, when known: the first chunk's size. */
     private readonly expectedRows = 0,
   ) {
+    this.types = [...types];
     this.chunks = types.map(() => []);
   }
 
@@ -84,7 +95,26 @@ export class ChunkedColumns {
     return list[list.length - 1] as TypedArray;
   }
 
-  /** Joins column c into one array of `rowCount` rows and frees its chunks. */
+  /**
+   * Makes category column c hold values up to `max`: when the chunk being
+   * filled is too narrow, it is copied into the narrowest type that fits and
+   * later chunks are made of that type. Returns the chunk being filled
+   * (refresh cached references from it). Column c must be a category column
+   * (Uint8Array, Uint16Array or Uint32Array).
+   */
+  fit(c: number, max: number): CategoryColumn {
+    const list = this.chunks[c];
+    const chunk = list[list.length - 1] as CategoryColumn;
+    if (max <= categoryLimit(chunk)) return chunk;
+    const Type = categoryColumnType(max);
+    const wide = new Type(chunk.length);
+    wide.set(chunk);
+    list[list.length - 1] = wide;
+    this.types[c] = Type;
+    return wide;
+  }
+
+  /** Joins column c into one array of `rowCount` rows, of its widest chunk's type, and frees its chunks. */
   join(c: number): TypedArray {
     const rows = this.rowCount;
     const first = this.chunks[c][0];

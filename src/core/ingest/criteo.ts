@@ -1,6 +1,6 @@
 /**
  * The Criteo fast path: numbers parsed straight from bytes into chunked typed
- * arrays, ids dictionary-encoded on the fly. About 75 bytes a row in the end.
+ * arrays, ids dictionary-encoded on the fly. About 53 bytes a row in the end.
  *
  * Two paths share one store. `push` cuts the stream into lines and parses
  * each line in the same pass (no separate search for the line break, no call
@@ -10,8 +10,13 @@
  * a blank line, a word, a missing field, `0042`) goes whole to `line`, the
  * careful path, which accepts or rejects it exactly as before, with the
  * message.
+ *
+ * Category columns are stored as narrow as their dictionaries allow (see
+ * `CategoryColumn`): the fast path writes a row's raw category ids to a
+ * scratch block of one batch of rows, and `encodeIds` numbers them there and
+ * copies the indexes into the column, widening it first if it must.
  */
-import { CRITEO_COLUMNS, type EventTable } from '../table';
+import { CRITEO_COLUMNS, categoryLimit, type CategoryColumn, type EventTable } from '../table';
 import type { BadRows } from './bad-rows';
 import { MAX_LINE_BYTES, scanNumber, scannedValue } from './bytes';
 import { ChunkedColumns } from './columns';
@@ -36,7 +41,8 @@ const ATTRIBUTION = 8, CLICK_POS = 9, CLICK_NB = 10, CPO = 11, FIRST_CATEGORY = 
 const COLUMN_TYPES = [
   Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
   Uint8Array, Int16Array, Int16Array, Float32Array,
-  ...CATEGORY_COLUMNS.map(() => Uint32Array),
+  // Category columns start as bytes; ChunkedColumns.fit widens them.
+  ...CATEGORY_COLUMNS.map(() => Uint8Array),
 ];
 
 /** Criteo columns whose values are ids (whole numbers) and flags (0 or 1). */
@@ -97,7 +103,13 @@ export class CriteoBuilder {
   private clickPos: Int16Array = new Int16Array(0);
   private clickNb: Int16Array = new Int16Array(0);
   private cpo: Float32Array = new Float32Array(0);
-  private categoryColumns: Uint32Array[] = [];
+  private categoryColumns: CategoryColumn[] = [];
+  /**
+   * The raw category ids of the rows not yet numbered (from `encoded` on),
+   * column k at [k * ENCODE_BATCH_ROWS, (k + 1) * ENCODE_BATCH_ROWS): raw ids
+   * need 32 bits, the columns only their dictionaries' indexes.
+   */
+  private readonly rawCategories = new Uint32Array(CATEGORY_COUNT * ENCODE_BATCH_ROWS);
   /** The start of a line cut by a chunk boundary, completed by the next chunk. */
   private carry = new Uint8Array(4096);
   private carryLength = 0;
@@ -393,7 +405,7 @@ export class CriteoBuilder {
     this.clickPos = c.current(CLICK_POS) as Int16Array;
     this.clickNb = c.current(CLICK_NB) as Int16Array;
     this.cpo = c.current(CPO) as Float32Array;
-    this.categoryColumns = CATEGORY_COLUMNS.map((_, k) => c.current(FIRST_CATEGORY + k) as Uint32Array);
+    this.categoryColumns = CATEGORY_COLUMNS.map((_, k) => c.current(FIRST_CATEGORY + k) as CategoryColumn);
     this.filled = 0;
     this.encoded = 0;
   }
@@ -422,8 +434,8 @@ export class CriteoBuilder {
 
   /**
    * A row from the fast path: its user, campaign and category ids are plain
-   * uint32 and go into their columns as they are, numbered later by
-   * `encodeIds`. Eleven lookups in eleven hash tables per row, interleaved,
+   * uint32 and go into their columns (the categories: into `rawCategories`)
+   * as they are, numbered later by `encodeIds`. Eleven lookups in eleven hash tables per row, interleaved,
    * kept evicting one another from the CPU caches (the users' table alone is
    * ~70 MB); one column at a time over a batch of rows they mostly hit.
    */
@@ -432,8 +444,9 @@ export class CriteoBuilder {
     const v = this.row;
     this.user[r] = v[UID_AT];
     this.campaign[r] = v[CAMPAIGN_AT];
-    const categoryColumns = this.categoryColumns;
-    for (let k = 0; k < CATEGORY_COUNT; k++) categoryColumns[k][r] = v[FIRST_CATEGORY_AT + k];
+    const raw = this.rawCategories;
+    const at = r - this.encoded;
+    for (let k = 0; k < CATEGORY_COUNT; k++) raw[k * ENCODE_BATCH_ROWS + at] = v[FIRST_CATEGORY_AT + k];
     if (this.filled - this.encoded >= ENCODE_BATCH_ROWS) this.encodeIds();
   }
 
@@ -452,7 +465,7 @@ export class CriteoBuilder {
     if (campaign === this.campaignIds.length) this.campaignIds.push(this.fieldText(buf, start, end, this.at.campaign));
     for (let k = 0; k < CATEGORY_COUNT; k++) {
       const category = this.categories[k].indexOf(v[FIRST_CATEGORY_AT + k]);
-      this.categoryColumns[k][r] = category;
+      this.fitCategory(k, category)[r] = category;
       if (category === this.categoryIds[k].length) this.categoryIds[k].push(this.fieldText(buf, start, end, this.at[CATEGORY_COLUMNS[k]]));
     }
     this.encoded = this.filled;
@@ -465,8 +478,19 @@ export class CriteoBuilder {
     if (from === to) return;
     encodeColumn(this.user, from, to, this.users as NumericIdTable, null);
     encodeColumn(this.campaign, from, to, this.campaigns, this.campaignIds);
-    for (let k = 0; k < CATEGORY_COUNT; k++) encodeColumn(this.categoryColumns[k], from, to, this.categories[k], this.categoryIds[k]);
+    for (let k = 0; k < CATEGORY_COUNT; k++) {
+      const raw = this.rawCategories.subarray(k * ENCODE_BATCH_ROWS, k * ENCODE_BATCH_ROWS + (to - from));
+      encodeColumn(raw, 0, raw.length, this.categories[k], this.categoryIds[k]);
+      this.fitCategory(k, this.categories[k].size - 1).set(raw, from);
+    }
     this.encoded = to;
+  }
+
+  /** Category column k of the current chunk, widened first if an index up to `max` does not fit. */
+  private fitCategory(k: number, max: number): CategoryColumn {
+    let column = this.categoryColumns[k];
+    if (max > categoryLimit(column)) column = this.categoryColumns[k] = this.columns.fit(FIRST_CATEGORY + k, max);
+    return column;
   }
 
   /** Joins the chunks into the final table; the builder is spent afterwards. */
@@ -496,7 +520,7 @@ export class CriteoBuilder {
     const clickPos = c.join(CLICK_POS) as Int16Array;
     const clickNb = c.join(CLICK_NB) as Int16Array;
     const cpo = c.join(CPO) as Float32Array;
-    const categories = CATEGORY_COLUMNS.map((_, k) => c.join(FIRST_CATEGORY + k) as Uint32Array);
+    const categories = CATEGORY_COLUMNS.map((_, k) => c.join(FIRST_CATEGORY + k) as CategoryColumn);
     return {
       rowCount,
       timestamp,

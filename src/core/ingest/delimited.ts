@@ -4,7 +4,7 @@
  * ColumnMapping and stored in chunked typed arrays. Journeys are formed at the
  * end (./journeys.ts).
  */
-import type { EventTable } from '../table';
+import { emptyCategoryColumn, type CategoryColumn, type EventTable } from '../table';
 import type { BadRows } from './bad-rows';
 import { ChunkedColumns } from './columns';
 import { failure, quote } from './errors';
@@ -179,7 +179,8 @@ export class DelimitedBuilder {
     this.categories = this.map.categories.map(() => new StringDictionary());
     this.columns = new ChunkedColumns([
       Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Float32Array, Uint8Array, Uint8Array, Float32Array,
-      ...this.map.categories.map(() => Uint32Array),
+      // Category columns start as bytes; `fit` widens them when a dictionary outgrows them.
+      ...this.map.categories.map(() => Uint8Array),
     ]);
   }
 
@@ -250,7 +251,8 @@ export class DelimitedBuilder {
     (c.current(IS_CONVERSION) as Uint8Array)[r] = isConversion ? 1 : 0;
     (c.current(VALUE) as Float32Array)[r] = value;
     for (let k = 0; k < m.categories.length; k++) {
-      (c.current(FIRST_CATEGORY + k) as Uint32Array)[r] = this.categories[k].indexOf(fields[m.categories[k]].trim());
+      const category = this.categories[k].indexOf(fields[m.categories[k]].trim());
+      c.fit(FIRST_CATEGORY + k, category)[r] = category;
     }
     this.goodRows++;
   }
@@ -279,7 +281,7 @@ export class DelimitedBuilder {
     const clickAll = c.join(CLICK) as Uint8Array;
     const isConversion = c.join(IS_CONVERSION) as Uint8Array;
     const valueAll = c.join(VALUE) as Float32Array;
-    const categoriesAll = m.categories.map((_, k) => c.join(FIRST_CATEGORY + k) as Uint32Array);
+    const categoriesAll = m.categories.map((_, k) => c.join(FIRST_CATEGORY + k) as CategoryColumn);
     const n = time.length;
     const notes = source.notes;
 
@@ -318,7 +320,8 @@ export class DelimitedBuilder {
     const cost = new Float32Array(rows);
     const click = new Uint8Array(rows);
     const timeSince = new Float32Array(rows).fill(-1);
-    const categories = m.categories.map(() => new Uint32Array(rows));
+    // As narrow as the columns read; the same arrays when every row is a touchpoint.
+    const categories = categoriesAll.map((column) => (rows === n ? column : emptyCategoryColumn(column, rows)));
     const userIndex = new Map<number, number>();
     const conversionIndex = new Map<number, number>();
     // The ids the seeded sampling hashes (see EventTable.userKeys): the user's and the conversion id's
@@ -349,7 +352,7 @@ export class DelimitedBuilder {
       cost[j] = costAll[i];
       click[j] = clickAll[i];
       if (sinceClick) timeSince[j] = sinceClick[i];
-      for (let k = 0; k < categories.length; k++) categories[k][j] = categoriesAll[k][i];
+      if (rows !== n) for (let k = 0; k < categories.length; k++) categories[k][j] = categoriesAll[k][i];
       j++;
     }
     // Each conversion's value: the largest on its rows (the conversion row's, or the value repeated on a converted journey's touchpoints).

@@ -112,6 +112,36 @@ describe('fused Criteo scanner', () => {
     expect(t.campaign[40_000]).toBe(t.campaign[40_001]);
   });
 
+  it.each([
+    ['pre-sized columns, one chunk', true],
+    ['growing chunks (a gzip of unknown size)', false],
+  ])('keeps category columns as narrow as their values allow, widening without losing a value: %s', async (_name, sliceable) => {
+    const text = edited(70_000, (f, r) => {
+      // cat5: the 257th value first appears on row 1000, on the careful path (quoted).
+      f[at('cat5')] = r < 1000 ? String(r % 256) : r === 1000 ? '"5000"' : String(r % 300);
+      // cat7: 4 099 values, all on the fast path.
+      f[at('cat7')] = String((r * 31) % 4099);
+      // cat9: a new value on every row, 70 000 in all; the 65 537th (row 65 536) on the careful path.
+      f[at('cat9')] = r === 65_536 ? `${r}.0` : String(r);
+    });
+    const bytes = sliceable ? text : new Uint8Array(gzipSync(text));
+    const t = await load(fileOf(bytes, 'a.tsv', { sliceable, cuts: every(1 << 16, bytes.length) }));
+    expect(t.skipped.count).toBe(0);
+    expectIdsMatch(t, text);
+    const type = (name: string) => t.categories[t.categoryNames.indexOf(name)].constructor;
+    expect(type('cat1')).toBe(Uint8Array);
+    expect(type('cat5')).toBe(Uint16Array);
+    expect(type('cat7')).toBe(Uint16Array);
+    expect(type('cat9')).toBe(Uint32Array);
+    expect(t.categoryIds[t.categoryNames.indexOf('cat9')]).toHaveLength(70_000);
+  });
+
+  it('ends a small log with byte-wide category columns', async () => {
+    const t = await load(fileOf(criteoText(500)));
+    expect(t.categories).toHaveLength(9);
+    for (const column of t.categories) expect(column).toBeInstanceOf(Uint8Array);
+  });
+
   it('refuses a line over 1 MB that parses as numbers', async () => {
     const text = edited(3, (f, r) => r === 1 && (f[at('cpo')] = '1' + '0'.repeat(1_100_000)));
     const result = await ingest(fileOf(text));

@@ -354,6 +354,37 @@ describe('other logs through a column mapping', () => {
     expect(Array.from(t.conversionId)).toEqual([-1, 0, 1, 0, -1]);
   });
 
+  it.each([
+    ['every row a touchpoint', false],
+    ['conversion rows dropped from the table', true],
+  ])('keeps mapped category columns as narrow as their values allow, widening without losing a value: %s', async (_name, withConversionRows) => {
+    const n = 70_000;
+    const lines: string[] = [];
+    const expected: Record<string, string[]> = { small: [], mid: [], wide: [] };
+    for (let i = 0; i < n; i++) {
+      const values = { small: `s${i % 7}`, mid: `m${(i * 31) % 300}`, wide: `w${i}` };
+      const purchase = withConversionRows && i % 10 === 9;
+      lines.push(`u${i % 1000},${i},c${i % 5},${purchase ? 'purchase' : 'view'},${values.small},${values.mid},${values.wide}`);
+      if (!purchase) for (const k of ['small', 'mid', 'wide'] as const) expected[k].push(values[k]);
+    }
+    const csv = 'user,ts,channel,event,small,mid,wide\n' + lines.join('\n') + '\n';
+    const mapping: ColumnMapping = {
+      user: 'user',
+      timestamp: 'ts',
+      timestampUnit: 'seconds',
+      campaign: 'channel',
+      conversionEvent: { column: 'event', value: 'purchase' },
+      categories: ['small', 'mid', 'wide'],
+    };
+    const t = await load(fileOf(csv, 'a.csv', { cuts: every(1 << 16, csv.length) }), { mapping });
+    expect(t.rowCount).toBe(expected.small.length);
+    expect(t.categoryNames).toEqual(['small', 'mid', 'wide']);
+    expect(t.categories.map((c) => c.constructor)).toEqual([Uint8Array, Uint16Array, Uint32Array]);
+    t.categoryNames.forEach((name, k) => {
+      expect(Array.from(t.categories[k], (v) => t.categoryIds[k][v])).toEqual(expected[name]);
+    });
+  });
+
   it('gives each user one converted journey from a flag alone, and times since the last click', async () => {
     const csv = 'user,time,channel,converted,clicked\na,10,x,1,1\nb,20,x,0,0\na,30,y,true,no\na,5,y,0,yes\n';
     const t = await load(fileOf(csv, 'a.csv'), { mapping: { ...MAPPING, click: 'clicked' } });

@@ -269,6 +269,31 @@ describe('sequences and features', () => {
     expect(Array.from(p.sequences.categories.subarray(0, 4))).toEqual([1, 7, 2, 7]);
   });
 
+  it('prepares the same data from narrow category columns as from 32-bit ones', () => {
+    // cat1 is constant per user (a user attribute), cat3 has 300 values (16 bits), cat4 a few (8 bits).
+    const rows: RowLiteral[] = [];
+    for (let u = 0; u < 400; u++) {
+      for (let k = 0; k < 3; k++) {
+        rows.push({
+          t: u * 10 + k,
+          user: u,
+          campaign: `c${(u + k) % 6}`,
+          conversionId: u % 4 === 0 ? `v${u}` : undefined,
+          categories: { cat1: `g${u % 5}`, cat3: `v${(u * 3 + k) % 300}`, cat4: `w${(u + k) % 3}` },
+        });
+      }
+    }
+    const narrow = buildTable(rows);
+    expect(narrow.categories.map((c) => c.constructor)).toEqual([Uint8Array, Uint16Array, Uint8Array]);
+    const wide = { ...narrow, categories: narrow.categories.map((c) => Uint32Array.from(c)) };
+    const settings: PrepareSettings = { ...ALL, maxTouchpoints: 3, minCategoryCount: 2 };
+    const a = prepareJourneys(narrow, settings, undefined, { features: true });
+    const b = prepareJourneys(wide, settings, undefined, { features: true });
+    expect(a.userAttributes).toEqual(['cat1']);
+    expect(a.categoryNames).toEqual(['cat3', 'cat4']);
+    expect(a).toEqual(b);
+  });
+
   it('can leave the features out', () => {
     const p = prepare(journey, {}, false);
     expect(p.sequences.campaign.length).toBe(0);

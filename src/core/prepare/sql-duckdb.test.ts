@@ -14,7 +14,7 @@ import { Split } from '../prepared';
 import { DEFAULT_PREPARE, type PrepareSettings } from '../settings';
 import { DEMO_SYNTH_OPTIONS, generateSynthetic } from '../synth/generate';
 import type { SynthOptions } from '../synth/types';
-import type { EventTable } from '../table';
+import type { CategoryColumn, EventTable } from '../table';
 import { prepareJourneys } from '.';
 import type { ColumnMapping } from '../ingest/types';
 import type { PreparedData } from '../prepared';
@@ -101,7 +101,7 @@ function appRows(
   // columns constant per user as journey-level user attributes; the SQL's
   // touchpoint cells for them are the value as it is (the reader counts the
   // journeys that have it, as the app does).
-  const userColumns = new Map<string, { ids: string[]; values: Uint32Array }>();
+  const userColumns = new Map<string, { ids: string[]; values: CategoryColumn }>();
   for (const name of p.userAttributes ?? []) {
     const column = table.categoryNames.indexOf(name);
     userColumns.set(name, { ids: table.categoryIds[column], values: table.categories[column] });

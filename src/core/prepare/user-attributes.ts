@@ -15,7 +15,7 @@
  * nothing about constancy, so then only mapped columns are taken.
  */
 import type { PreparedJourneys, PreparedEvents, Sequences } from '../prepared';
-import type { EventTable } from '../table';
+import type { CategoryColumn, EventTable } from '../table';
 
 /**
  * Names of `candidates` (category columns of `table`) taken as user
@@ -42,7 +42,7 @@ function anyUserRepeats(user: Uint32Array, userCount: number): boolean {
 }
 
 /** Whether `column` holds one value per user (stops at the first user with two). */
-export function constantPerUser(user: Uint32Array, userCount: number, column: Uint32Array): boolean {
+export function constantPerUser(user: Uint32Array, userCount: number, column: CategoryColumn): boolean {
   const first = new Int32Array(userCount).fill(-1);
   for (let r = 0; r < user.length; r++) {
     const u = user[r];

@@ -1,9 +1,10 @@
 /**
  * Builds a small EventTable from row literals, for tests. Users, campaigns,
  * conversion ids and category values become dense indexes in order of first
- * appearance, exactly as the ingest does.
+ * appearance, exactly as the ingest does, and category columns are as narrow
+ * as their dictionaries allow, as the ingest leaves them.
  */
-import type { EventTable, SkippedRow } from '../table';
+import { fitCategoryColumn, type EventTable, type SkippedRow } from '../table';
 
 export interface RowLiteral {
   /** Seconds. */
@@ -99,5 +100,6 @@ export function buildTable(rows: readonly RowLiteral[], options: TableBuilderOpt
   });
   table.userCount = users.ids.length;
   table.conversionCount = conversions.ids.length;
+  table.categories = table.categories.map((column, c) => fitCategoryColumn(column, categoryDicts[c].ids.length - 1));
   return table;
 }
