@@ -12,6 +12,7 @@ import { AppPage, expect, syntheticLog, test } from './fixtures';
 interface TestHooks {
   crashWorker(kind: 'close' | 'error'): Promise<boolean>;
   failBackend(backend: string | null): Promise<boolean>;
+  slowLoad(ms: number): Promise<boolean>;
 }
 
 async function openWithHooks(page: Page): Promise<AppPage> {
@@ -39,6 +40,7 @@ function hooks(page: Page, call: string): Promise<unknown> {
     if (!h) throw new Error('no test hooks on this page');
     const [name, arg] = c.split(':');
     if (name === 'crash') return h.crashWorker(arg as 'close' | 'error');
+    if (name === 'slow') return h.slowLoad(Number(arg));
     return h.failBackend(arg === 'none' ? null : arg);
   }, call);
 }
@@ -113,12 +115,13 @@ test('when every backend left fails, the run stops with a plain message', async 
 });
 
 /** Issue 16: a .gz is inflated in a second worker; a cancel or damaged data must end it and leave the app usable. */
-test('cancelling a .tsv.gz load mid-way ends its decompression worker, and the next .gz loads', async ({ app, page }, testInfo) => {
-  // ~60 MB of text: long enough to cancel mid-way. Repeated rows are fine, this load is never finished.
+test('cancelling a .tsv.gz load mid-way ends its decompression worker, and the next .gz loads', async ({ page }, testInfo) => {
+  // ~20 MB of text, read a chunk every 50 ms (the slowLoad hook): seconds however fast the machine.
+  // Repeated rows are fine, this load is never finished.
   const { text } = syntheticLog({ seed: 21, users: 3000, campaigns: 12 });
   const body = text.slice(text.indexOf('\n') + 1);
   const big = testInfo.outputPath('big.tsv.gz');
-  await writeFile(big, gzipSync(text + body.repeat(Math.ceil(60e6 / body.length)), { level: 1 }));
+  await writeFile(big, gzipSync(text + body.repeat(Math.ceil(20e6 / body.length)), { level: 1 }));
   const small = syntheticLog({ seed: 22, users: 200, campaigns: 8 });
   const smallPath = testInfo.outputPath('small.tsv.gz');
   await writeFile(smallPath, gzipSync(small.text));
@@ -130,6 +133,10 @@ test('cancelling a .tsv.gz load mid-way ends its decompression worker, and the n
     worker.on('close', () => (seen.closed = true));
   });
 
+  const app = new AppPage(page);
+  await page.goto('/?test-hooks');
+  await expect(app.dropZone).toBeVisible();
+  expect(await hooks(page, 'slow:50')).toBe(true);
   await app.pickFile(big);
   await expect.poll(async () => Number(await app.progress.getAttribute('data-done'))).toBeGreaterThan(0);
   await page.getByTestId('cancel-load').click();

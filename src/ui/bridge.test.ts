@@ -219,6 +219,21 @@ describe('AttributionBridge after the worker dies', () => {
     await bridge.memory();
     expect(await bridge.simulateCrash('close')).toBe(false);
     expect(await bridge.setFailBackend('cpu')).toBe(false);
+    expect(await bridge.setLoadDelay(50)).toBe(false);
+  });
+
+  it('slows a load chunk by chunk with the load-delay hook, and the same file reads the same', async () => {
+    const bridge = inProcessBridge();
+    const fast = await bridge.loadFile(criteoFile(100), undefined);
+    // A 100-user log reads in milliseconds: the wait is what takes the time.
+    expect(await bridge.setLoadDelay(400)).toBe(true);
+    const started = performance.now();
+    const slow = await bridge.loadFile(criteoFile(100), undefined);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    expect(slow.ok && fast.ok && slow.value.kind === 'loaded' && fast.value.kind === 'loaded').toBe(true);
+    if (slow.ok && fast.ok && slow.value.kind === 'loaded' && fast.value.kind === 'loaded') {
+      expect(slow.value.log.summary).toEqual(fast.value.log.summary);
+    }
   });
 
   it('gives up, without a loop, when the new worker dies reading the file again', async () => {

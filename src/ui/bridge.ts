@@ -55,7 +55,7 @@ export interface RunOptions extends JobOptions {
 export type WorkerLike = Endpoint & { terminate?(): void; close?(): void };
 
 export interface BridgeOptions {
-  /** Lets `simulateCrash` and `setFailBackend` reach the worker; the app sets it for `?test-hooks` pages only. */
+  /** Lets `simulateCrash`, `setFailBackend` and `setLoadDelay` reach the worker; the app sets it for `?test-hooks` pages only. */
   testHooks?: boolean;
 }
 
@@ -96,6 +96,7 @@ export class AttributionBridge {
   #reload: { source: LoadSource; reason: string } | undefined;
   #reloading = false;
   #failBackend: Backend | null = null;
+  #loadDelayMs = 0;
   readonly #restartListeners = new Set<(event: WorkerRestart) => void>();
 
   loadFile(file: File, mapping: ColumnMapping | undefined, options: JobOptions = {}): Promise<JobResult<LoadOutcome>> {
@@ -145,6 +146,13 @@ export class AttributionBridge {
     this.#failBackend = backend;
     if (this.#api) await this.#api.__setFailBackend(backend);
     return true;
+  }
+
+  /** Test hook: each chunk a load reads waits `ms` first, so a load can be cancelled mid-way; 0 clears it. */
+  async setLoadDelay(ms: number): Promise<boolean> {
+    if (!this.options.testHooks) return false;
+    this.#loadDelayMs = ms;
+    return this.#start().__setLoadDelay(ms);
   }
 
   /** A whole run; `onLoss` gets each epoch's losses for the live curves, `onBackend` each backend it starts. */
@@ -237,6 +245,7 @@ export class AttributionBridge {
     if (this.options.testHooks) {
       void api.__enableTestHooks().catch(() => undefined);
       if (this.#failBackend) void api.__setFailBackend(this.#failBackend).catch(() => undefined);
+      if (this.#loadDelayMs) void api.__setLoadDelay(this.#loadDelayMs).catch(() => undefined);
     }
     this.#worker = worker;
     this.#lifeline = port1;
@@ -371,6 +380,7 @@ export const bridge = new AttributionBridge(startWorker, { testHooks: pageWantsT
 export interface TestHooks {
   crashWorker(kind?: CrashKind): Promise<boolean>;
   failBackend(backend: Backend | null): Promise<boolean>;
+  slowLoad(ms: number): Promise<boolean>;
   memory(): Promise<JobResult<WorkerMemory>>;
 }
 
@@ -379,6 +389,7 @@ if (pageWantsTestHooks()) {
   const hooks: TestHooks = {
     crashWorker: (kind) => bridge.simulateCrash(kind),
     failBackend: (backend) => bridge.setFailBackend(backend),
+    slowLoad: (ms) => bridge.setLoadDelay(ms),
     memory: () => bridge.memory(),
   };
   (globalThis as unknown as { __attributionTestHooks: TestHooks }).__attributionTestHooks = hooks;

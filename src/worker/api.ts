@@ -105,7 +105,7 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
 
   function load(jobId: number, file: InputFile, mapping?: ColumnMapping, onProgress?: ProgressListener, truth?: SynthTruth): Promise<JobResult<LoadOutcome>> {
     return jobs.run<LoadOutcome>(jobId, async (signal) => {
-      const read = await readLog(file, { mapping, signal, onProgress, truth });
+      const read = await readLog(file, { mapping, signal, onProgress, truth, chunkDelayMs: hooks.loadDelayMs() });
       if (!read.ok) return read;
       if (read.value.kind !== 'loaded') return { ok: true, value: read.value };
       dropRun();
@@ -307,6 +307,11 @@ export function createWorkerApi(deps: WorkerDeps = {}) {
     /** Test hook: training on `backend` fails as if its device were lost; null clears it. */
     async __setFailBackend(backend: Backend | null): Promise<boolean> {
       return hooks.setFailBackend(backend);
+    },
+
+    /** Test hook: each chunk a load reads waits `ms` first, so an e2e test can cancel it mid-way; 0 clears it. */
+    async __setLoadDelay(ms: number): Promise<boolean> {
+      return hooks.setLoadDelay(ms);
     },
 
     /** Test hook: the worker dies as a crash would kill it ('close': it closes itself; 'error': an uncaught error). */

@@ -33,13 +33,15 @@ export interface ReadOptions {
   signal: AbortSignal;
   onProgress?: ProgressListener;
   truth?: SynthTruth;
+  /** Test hook (./test-hooks.ts): each chunk of the file waits this long before it is read. */
+  chunkDelayMs?: number;
 }
 
 /** Parses `file`; a log that is not Criteo's and has no mapping comes back with a preview to map its columns. */
-export async function readLog(file: InputFile, { mapping, signal, onProgress, truth }: ReadOptions): Promise<JobResult<ReadOutcome>> {
+export async function readLog(file: InputFile, { mapping, signal, onProgress, truth, chunkDelayMs = 0 }: ReadOptions): Promise<JobResult<ReadOutcome>> {
   const report = onProgress ? throttleProgress(onProgress) : undefined;
   const started = performance.now();
-  const result = await ingest(withInflateWorker(file), {
+  const result = await ingest(withInflateWorker(chunkDelayMs > 0 ? slowed(file, chunkDelayMs) : file), {
     mapping,
     signal,
     onProgress: report ? (p) => report({ step: 'parse', done: p.bytesRead, total: p.totalBytes, rows: p.rows }) : undefined,
@@ -93,6 +95,20 @@ export function withInflateWorker(file: InputFile): InputFile {
     stream: () => file.stream(),
     slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
     gunzip,
+  };
+}
+
+/** `file` read with a wait before each chunk (the load-delay test hook). */
+function slowed(file: InputFile, ms: number): InputFile {
+  const wait = new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, controller) => new Promise((resolve) => setTimeout(() => resolve(controller.enqueue(chunk)), ms)),
+  });
+  return {
+    name: file.name,
+    size: file.size,
+    stream: () => file.stream().pipeThrough(wait),
+    slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
+    gunzip: file.gunzip,
   };
 }
 

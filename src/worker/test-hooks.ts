@@ -1,6 +1,7 @@
 /**
- * Failures on demand for the e2e tests: a backend that breaks during training
- * and a worker that dies. The hooks stay off unless turned on: the bridge does
+ * Failures on demand for the e2e tests: a backend that breaks during training,
+ * a worker that dies, and a load slowed down so that it can be cancelled
+ * mid-way whatever the machine's speed. The hooks stay off unless turned on: the bridge does
  * so only on pages opened with `?test-hooks` (the worker cannot see the
  * page's address), unit tests through WorkerDeps.
  */
@@ -15,6 +16,10 @@ export interface TestHooks {
   setFailBackend(backend: Backend | null): boolean;
   /** The worker dies as a crash would kill it. False while the hooks are off or nothing can kill it. */
   crash(kind: CrashKind): boolean;
+  /** Each chunk a load reads waits `ms` first (0 clears it). False while the hooks are off. */
+  setLoadDelay(ms: number): boolean;
+  /** The wait per chunk a load starting now takes: 0 while the hooks are off or none was set. */
+  loadDelayMs(): number;
   /** The fault a run asks at every step: fails the first step of a trained model on the failing backend. */
   backendFault(models: readonly string[]): BackendFault;
 }
@@ -27,6 +32,7 @@ export interface TestHooks {
 export function createTestHooks(enabled: boolean, kill: ((kind: CrashKind) => void) | undefined, cutLifeline: () => void): TestHooks {
   let on = enabled;
   let failBackend: Backend | null = null;
+  let loadDelay = 0;
   return {
     enable() {
       on = true;
@@ -36,6 +42,12 @@ export function createTestHooks(enabled: boolean, kill: ((kind: CrashKind) => vo
       failBackend = backend;
       return true;
     },
+    setLoadDelay(ms) {
+      if (!on) return false;
+      loadDelay = Math.max(0, ms);
+      return true;
+    },
+    loadDelayMs: () => (on ? loadDelay : 0),
     crash(kind) {
       if (!on || !kill) return false;
       if (kind === 'close') cutLifeline();
