@@ -294,15 +294,24 @@ export class FusedTrainer extends FusedWeights {
     let xw: Float32Array;
     let emb: Float32Array | null = null;
     let inputScale: Float32Array | undefined;
+    let active: Int32Array | null = null;
     const E = c.embedding;
     if (c.kind === 'lstm') {
       xw = this.lstmInputs(x, N, K, F, G, idScale, drop?.numericScale, T);
     } else {
       inputScale = drop?.inputScale;
-      emb = this.attentionEmbedding(x, N, K, F, E, inputScale, T);
-      xw = matmul(emb, N, E, this.p('lstmKernel').value, G);
+      // Only the steps that carry a touchpoint: lstmForward leaves h and c as they were on the others,
+      // so their gate inputs are never read and the products skip them (padding is most of a batch without buckets).
+      active = activeRows(x.mask, N);
+      emb = this.attentionEmbedding(x, active, K, F, E, inputScale, T);
+      const product = matmul(emb, active.length, E, this.p('lstmKernel').value, G);
       const bias = this.p('lstmBias').value;
-      for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) xw[n * G + g] += bias[g];
+      xw = this.alloc('xw', N * G);
+      for (let i = 0; i < active.length; i++) {
+        const to = active[i] * G;
+        const from = i * G;
+        for (let g = 0; g < G; g++) xw[to + g] = product[from + g] + bias[g];
+      }
     }
 
     const shape: LstmShape = { journeys: B, steps: T, units: H };
@@ -450,7 +459,7 @@ export class FusedTrainer extends FusedWeights {
       for (let g = 0; g < G; g++) bias[g] += dX[n * G + g];
     }
     if (c.kind === 'lstm') this.lstmInputsBackward(x, dX, N, K, F, G, idScale, drop?.numericScale, T);
-    else this.attentionEmbeddingBackward(x, emb!, dX, N, K, F, E, G, inputScale, T);
+    else this.attentionEmbeddingBackward(x, active!, emb!, dX, K, F, E, G, inputScale, T);
     return loss / B;
   }
 
@@ -461,6 +470,8 @@ export class FusedTrainer extends FusedWeights {
     const bias = this.p('lstmBias').value;
     const xw = this.alloc('xw', N * G);
     for (let n = 0; n < N; n++) {
+      // lstmForward never reads the gate inputs of a masked step.
+      if (x.mask[n] === 0) continue;
       const out = n * G;
       gatherRows(table, G, x.ids, n * K, K, idScale, bias, xw, out);
       const b = (n / T) | 0;
@@ -491,14 +502,15 @@ export class FusedTrainer extends FusedWeights {
     }
   }
 
-  /** The attention model's 128-wide touchpoint embedding, after dropout: [N, E]. */
-  private attentionEmbedding(x: StepInputs, N: number, K: number, F: number, E: number, inputScale: Float32Array | undefined, T: number): Float32Array {
+  /** The attention model's 128-wide touchpoint embedding, after dropout, of the `active` steps: [active.length, E]. */
+  private attentionEmbedding(x: StepInputs, active: Int32Array, K: number, F: number, E: number, inputScale: Float32Array | undefined, T: number): Float32Array {
     const table = this.p('inputEmbedding').value;
     const nk = this.p('numericKernel').value;
     const bias = this.p('embeddingBias').value;
-    const emb = this.alloc('emb', N * E);
-    for (let n = 0; n < N; n++) {
-      const out = n * E;
+    const emb = this.alloc('emb', active.length * E);
+    for (let i = 0; i < active.length; i++) {
+      const n = active[i];
+      const out = i * E;
       gatherRows(table, E, x.ids, n * K, K, undefined, bias, emb, out);
       for (let q = 0; q < F; q++) {
         const v = x.numeric[n * F + q];
@@ -513,17 +525,21 @@ export class FusedTrainer extends FusedWeights {
     return emb;
   }
 
-  private attentionEmbeddingBackward(x: StepInputs, emb: Float32Array, dX: Float32Array, N: number, K: number, F: number, E: number, G: number, inputScale: Float32Array | undefined, T: number): void {
+  private attentionEmbeddingBackward(x: StepInputs, active: Int32Array, emb: Float32Array, dX: Float32Array, K: number, F: number, E: number, G: number, inputScale: Float32Array | undefined, T: number): void {
+    const A = active.length;
+    // dX of the active steps only (it is zero on the others).
+    const dXA = this.alloc('dXActive', A * G);
+    for (let i = 0; i < A; i++) dXA.set(dX.subarray(active[i] * G, (active[i] + 1) * G), i * G);
     // The 128 x 4H kernel: emb^T dX; the embedding's gradient: dX kernel^T.
-    addInto(this.p('lstmKernel').grad, matmul(transpose(emb, N, E, this.alloc('embT', N * E)), E, N, dX, G));
-    const dEmb = matmul(dX, N, G, transpose(this.p('lstmKernel').value, E, G, this.alloc('kernelT', E * G)), E);
+    addInto(this.p('lstmKernel').grad, matmul(transpose(emb, A, E, this.alloc('embT', A * E)), E, A, dXA, G));
+    const dEmb = matmul(dXA, A, G, transpose(this.p('lstmKernel').value, E, G, this.alloc('kernelT', E * G)), E);
     const table = this.p('inputEmbedding');
     const nk = this.p('numericKernel').grad;
     const bias = this.p('embeddingBias').grad;
     this.touch(table, x.ids);
-    for (let n = 0; n < N; n++) {
-      if (x.mask[n] === 0) continue;
-      const d = n * E;
+    for (let i = 0; i < A; i++) {
+      const n = active[i];
+      const d = i * E;
       if (inputScale) {
         const s = ((n / T) | 0) * E;
         for (let e = 0; e < E; e++) dEmb[d + e] *= inputScale[s + e];
@@ -545,6 +561,15 @@ export class FusedTrainer extends FusedWeights {
     return loss;
   }
 
+}
+
+/** The rows [B*T] whose step carries a touchpoint (mask not 0), in order. */
+function activeRows(mask: Float32Array, N: number): Int32Array {
+  let count = 0;
+  for (let n = 0; n < N; n++) if (mask[n] !== 0) count++;
+  const rows = new Int32Array(count);
+  for (let n = 0, i = 0; n < N; n++) if (mask[n] !== 0) rows[i++] = n;
+  return rows;
 }
 
 function addInto(to: Float32Array, from: Float32Array): void {

@@ -127,13 +127,29 @@ export function lstmForward(
   const h = alloc('h', B * H);
   const c = alloc('c', B * H);
   const hIn = alloc('hIn', B * H);
+  // The journeys with a touchpoint at step t, and where each one's row is in the step's product.
+  const live = new Int32Array(B);
+  const slot = new Int32Array(B);
   for (let t = 0; t < T; t++) {
+    // Only the journeys that take step t enter its product: the others keep h and c (padding after a
+    // short journey, or a removed touchpoint), so a batch of mixed lengths multiplies no padding.
+    let k = 0;
+    for (let b = 0; b < B; b++) if (mask[b * T + t] !== 0) live[k++] = b;
     // h is all zeros before the first step: its product is zero too.
     let rec: Float32Array | null = null;
-    if (t > 0) {
-      for (let q = 0; q < B * H; q++) hIn[q] = recurrentScale ? h[q] * recurrentScale[q] : h[q];
-      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hInT[j * N + b * T + t] = hIn[b * H + j];
-      rec = product(hIn, B, H, recurrent);
+    if (t > 0 && k > 0) {
+      for (let i = 0; i < k; i++) {
+        const b = live[i];
+        slot[b] = i;
+        const hb = b * H;
+        const ib = i * H;
+        for (let j = 0; j < H; j++) {
+          const v = recurrentScale ? h[hb + j] * recurrentScale[hb + j] : h[hb + j];
+          hIn[ib + j] = v;
+          hInT[j * N + b * T + t] = v;
+        }
+      }
+      rec = product(hIn.subarray(0, k * H), k, H, recurrent);
     }
     for (let b = 0; b < B; b++) {
       const row = b * T + t;
@@ -143,7 +159,7 @@ export function lstmForward(
       if (m !== 0) {
         const x = row * G;
         const gRow = row * G;
-        const rb = b * G;
+        const rb = slot[b] * G;
         for (let u = 0; u < H; u++) {
           const i = sigmoid32(xw[x + u] + (rec ? rec[rb + u] : 0));
           const f = sigmoid32(xw[x + H + u] + (rec ? rec[rb + H + u] : 0));
@@ -188,21 +204,20 @@ export function lstmBackward(
   const dX = alloc('dX', N * G);
   const dh = alloc('dh', B * H);
   const dc = alloc('dc', B * H);
+  // The gate gradients of the journeys that took step t, packed: row i is journey live[i].
   const dzStep = alloc('dzStep', B * G);
+  const live = new Int32Array(B);
   for (let t = T - 1; t >= 0; t--) {
-    let any = false;
+    let k = 0;
     for (let b = 0; b < B; b++) {
       const row = b * T + t;
       const hb = b * H;
-      const dz = b * G;
       for (let u = 0; u < H; u++) dh[hb + u] += dOut[row * H + u];
       const m = mask[row];
-      if (m === 0) {
-        // h and c pass through untouched: their gradients too.
-        dzStep.fill(0, dz, dz + G);
-        continue;
-      }
-      any = true;
+      // h and c pass through a masked step untouched: their gradients too.
+      if (m === 0) continue;
+      const dz = k * G;
+      live[k++] = b;
       const gRow = row * G;
       for (let u = 0; u < H; u++) {
         const i = gates[gRow + u];
@@ -226,14 +241,34 @@ export function lstmBackward(
       dX.set(dzStep.subarray(dz, dz + G), gRow);
     }
     // Before the first step h is the zero start state: nothing flows further back.
-    if (t === 0 || !any) continue;
-    const back = product(dzStep, B, G, recurrentT);
-    for (let q = 0; q < B * H; q++) dh[q] += recurrentScale ? back[q] * recurrentScale[q] : back[q];
+    if (t === 0 || k === 0) continue;
+    const back = product(dzStep.subarray(0, k * G), k, G, recurrentT);
+    for (let i = 0; i < k; i++) {
+      const hb = live[i] * H;
+      const ib = i * H;
+      for (let u = 0; u < H; u++) dh[hb + u] += recurrentScale ? back[ib + u] * recurrentScale[hb + u] : back[ib + u];
+    }
   }
   // hInT is zero at each journey's first step (the zero start state) and dX is
-  // zero on masked steps, so neither adds to the kernel's gradient.
-  const a = tf.tensor2d(hInT, [H, N]);
-  const d = tf.tensor2d(dX, [N, G]);
+  // zero on masked steps, so neither adds to the kernel's gradient: the product
+  // takes the steps that carry a touchpoint only.
+  let A = 0;
+  for (let n = 0; n < N; n++) if (mask[n] !== 0) A++;
+  if (A === 0) return { dX, dR: new Float32Array(H * G) };
+  let hCols = hInT;
+  let dRows = dX;
+  if (A < N) {
+    hCols = alloc('hInTLive', H * A);
+    dRows = alloc('dXLive', A * G);
+    for (let n = 0, i = 0; n < N; n++) {
+      if (mask[n] === 0) continue;
+      for (let j = 0; j < H; j++) hCols[j * A + i] = hInT[j * N + n];
+      dRows.set(dX.subarray(n * G, (n + 1) * G), i * G);
+      i++;
+    }
+  }
+  const a = tf.tensor2d(hCols, [H, A]);
+  const d = tf.tensor2d(dRows, [A, G]);
   const dRt = tf.matMul(a, d);
   const dR = dRt.dataSync() as Float32Array;
   a.dispose();
