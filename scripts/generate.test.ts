@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SYNTH_OPTIONS } from '../src/core/synth/generate';
 import { worldNames } from '../src/core/synth/worlds';
-import { parseGenerateArgs } from './generate';
+import { main, parseGenerateArgs } from './generate';
 
 describe('parseGenerateArgs', () => {
   it.each([
@@ -95,5 +96,26 @@ describe('parseGenerateArgs: worlds', () => {
     expect(names[0]).toBe('demo');
     expect(names.length).toBeGreaterThanOrEqual(11);
     expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe('generate main', () => {
+  it('writes the log under a .partial name and renames it only when whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    const out = join(dir, 'log.tsv.gz');
+    expect(await main(['--rows', '3000', '--out', out, '--seed', '3'])).toBe(0);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    const text = gunzipSync(readFileSync(out)).toString('utf8');
+    expect(text.startsWith('timestamp\t')).toBe(true);
+    const truth = JSON.parse(readFileSync(`${out}.truth.json`, 'utf8')) as { counts: { rows: number } };
+    expect(text.trimEnd().split('\n').length - 1).toBe(truth.counts.rows);
+  });
+
+  it('leaves neither the log nor a partial file when the write fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    const out = join(dir, 'missing-folder', 'log.tsv');
+    await expect(main(['--rows', '3000', '--out', out])).rejects.toThrow(/ENOENT/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
   });
 });

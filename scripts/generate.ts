@@ -15,7 +15,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
@@ -134,7 +134,7 @@ function worldArgs(world: WorldSpec, numbers: Record<string, number | undefined>
   return { ok: true, options: { ...base, users }, out, world, budgetShare };
 }
 
-async function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   const parsed = parseGenerateArgs(args);
   if (!parsed.ok) {
     process.stderr.write(`${parsed.error}\n${USAGE}\n`);
@@ -147,7 +147,10 @@ async function main(args: string[]): Promise<number> {
   const { options, out, world } = parsed;
   // Only a world keeps its journeys, for the oracle: a 16.5 M-row log would not fit.
   const recorder = world ? new WorldRecorder() : undefined;
-  const file = createWriteStream(out);
+  // Written under another name and renamed when whole: a killed run never leaves a log that looks complete
+  // (the benchmarks reuse a cached log when its name exists).
+  const partial = `${out}.partial`;
+  const file = createWriteStream(partial);
   const gzip = out.endsWith('.gz') ? createGzip({ level: 6 }) : null;
   if (gzip) gzip.pipe(file);
   const sink: Writable = gzip ?? file;
@@ -163,15 +166,22 @@ async function main(args: string[]): Promise<number> {
   const chunks = syntheticChunks(options, progress, recorder);
   let bytes = 0;
   let step = chunks.next();
-  while (!step.done) {
-    bytes += step.value.length;
-    // Wait when the stream's buffer is full, so memory stays flat for a 2.4 GB file.
-    if (!sink.write(step.value)) await Promise.race([once(sink, 'drain'), failed]);
-    step = chunks.next();
+  try {
+    while (!step.done) {
+      bytes += step.value.length;
+      // Wait when the stream's buffer is full, so memory stays flat for a 2.4 GB file.
+      if (!sink.write(step.value)) await Promise.race([once(sink, 'drain'), failed]);
+      step = chunks.next();
+    }
+    sink.end();
+    await Promise.race([once(file, 'finish'), failed]);
+  } catch (error) {
+    file.destroy();
+    await rm(partial, { force: true });
+    throw error;
   }
   const truth = step.value;
-  sink.end();
-  await Promise.race([once(file, 'finish'), failed]);
+  await rename(partial, out);
   let written: object = truth;
   if (recorder && world) {
     const planted = recorder.finish();
