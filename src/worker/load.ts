@@ -88,27 +88,29 @@ export function withInflateWorker(file: InputFile): InputFile {
     };
     return relay.stream;
   };
-  // Spread would drop a File's prototype getters (name, size); wrap explicitly.
-  return {
-    name: file.name,
-    size: file.size,
-    stream: () => file.stream(),
-    slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
-    gunzip,
-  };
+  return rewrapped(file, { gunzip });
 }
 
-/** `file` read with a wait before each chunk (the load-delay test hook). */
+/** `file` read with a wait before each chunk of its stream (the load-delay test hook). */
 function slowed(file: InputFile, ms: number): InputFile {
-  const wait = new TransformStream<Uint8Array, Uint8Array>({
-    transform: (chunk, controller) => new Promise((resolve) => setTimeout(() => resolve(controller.enqueue(chunk)), ms)),
-  });
+  // A stream per call: the ingest may read the file's stream more than once.
+  const stream = () =>
+    file.stream().pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => new Promise((resolve) => setTimeout(() => resolve(controller.enqueue(chunk)), ms)),
+      }),
+    );
+  return rewrapped(file, { stream });
+}
+
+/** `file` with some of its parts replaced. Spread would drop a File's prototype getters (name, size): wrap explicitly. */
+function rewrapped(file: InputFile, parts: Partial<Pick<InputFile, 'stream' | 'gunzip'>>): InputFile {
   return {
     name: file.name,
     size: file.size,
-    stream: () => file.stream().pipeThrough(wait),
+    stream: parts.stream ?? (() => file.stream()),
     slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
-    gunzip: file.gunzip,
+    gunzip: parts.gunzip ?? file.gunzip,
   };
 }
 

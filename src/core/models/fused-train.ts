@@ -21,7 +21,7 @@
  * its own arrays and writes them into the network's variables on `writeBack`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { lstmBackward, lstmForward, product, tanh32, workspace, type Alloc, type LstmShape } from './lstm-js';
+import { activeRows, lstmBackward, lstmForward, product, tanh32, workspace, type Alloc, type LstmShape } from './lstm-js';
 import type { AggregateInputs, StepInputs } from './inputs';
 import { activeSteps, ATTENTION_FLOOR, trimIdScale, trimSteps, variableShapes, type DropoutMasks, type Network } from './networks';
 
@@ -561,15 +561,6 @@ export class FusedTrainer extends FusedWeights {
     return loss;
   }
 
-}
-
-/** The rows [B*T] whose step carries a touchpoint (mask not 0), in order. */
-function activeRows(mask: Float32Array, N: number): Int32Array {
-  let count = 0;
-  for (let n = 0; n < N; n++) if (mask[n] !== 0) count++;
-  const rows = new Int32Array(count);
-  for (let n = 0, i = 0; n < N; n++) if (mask[n] !== 0) rows[i++] = n;
-  return rows;
 }
 
 function addInto(to: Float32Array, from: Float32Array): void {

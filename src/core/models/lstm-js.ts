@@ -101,6 +101,15 @@ export interface LstmTape {
   out: Float32Array;
 }
 
+/** The rows of a [B*T] mask whose step carries a touchpoint (mask not 0), in order. */
+export function activeRows(mask: Float32Array, N: number): Int32Array {
+  let count = 0;
+  for (let n = 0; n < N; n++) if (mask[n] !== 0) count++;
+  const rows = new Int32Array(count);
+  for (let n = 0, i = 0; n < N; n++) if (mask[n] !== 0) rows[i++] = n;
+  return rows;
+}
+
 /**
  * The recurrence forward on plain arrays.
  * @param xw [B*T, 4H], rows journey-major (row b*T + t): x_t W + bias
@@ -252,19 +261,18 @@ export function lstmBackward(
   // hInT is zero at each journey's first step (the zero start state) and dX is
   // zero on masked steps, so neither adds to the kernel's gradient: the product
   // takes the steps that carry a touchpoint only.
-  let A = 0;
-  for (let n = 0; n < N; n++) if (mask[n] !== 0) A++;
+  const rows = activeRows(mask, N);
+  const A = rows.length;
   if (A === 0) return { dX, dR: new Float32Array(H * G) };
   let hCols = hInT;
   let dRows = dX;
   if (A < N) {
     hCols = alloc('hInTLive', H * A);
     dRows = alloc('dXLive', A * G);
-    for (let n = 0, i = 0; n < N; n++) {
-      if (mask[n] === 0) continue;
+    for (let i = 0; i < A; i++) {
+      const n = rows[i];
       for (let j = 0; j < H; j++) hCols[j * A + i] = hInT[j * N + n];
       dRows.set(dX.subarray(n * G, (n + 1) * G), i * G);
-      i++;
     }
   }
   const a = tf.tensor2d(hCols, [H, A]);
