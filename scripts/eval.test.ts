@@ -37,6 +37,19 @@ describe('eval tables', () => {
     expect(summarise(runs).map((s) => s.method)).toEqual([...METHODS, ...REFERENCES]);
   });
 
+  it('names the worst world-seed and counts the world-seeds below delivery', () => {
+    const deliveryAt = (r: WorldRun, gain: number) => {
+      r.scores.find((s) => s.method === 'delivery')!.gain = gain;
+      return r;
+    };
+    // Delivery under every method, but in world d, where lta (gain 0.1) falls under it and removal stays above.
+    const all = [...runs.map((r) => deliveryAt(structuredClone(r), 0)), deliveryAt(run('d', 3, 0.1), 0.105)];
+    const lta = summarise(all).find((s) => s.method === 'lta')!;
+    expect([lta.worstRun, lta.worstRunGain, lta.belowDelivery, lta.runs]).toEqual(['d s3', 0.1, 1, 5]);
+    const removal = summarise(all).find((s) => s.method === 'removal')!;
+    expect(removal.belowDelivery).toBe(0);
+  });
+
   it('scales gains from no ads (0) to the best true allocation (1)', () => {
     expect(allocationGain(150, 100, 200)).toBe(0.5);
     expect(allocationGain(90, 100, 200)).toBe(-0.1);

@@ -26,8 +26,8 @@ import { parseArgs } from 'node:util';
 import { ingest } from '../src/core/ingest';
 import { isTotalsMethod, RUN_STEPS } from '../src/core/methods';
 import { useBestNodeBackend } from '../src/core/models/backend';
-import type { DefendedRecommendation } from '../src/core/recommend';
-import { createRunContext, runSteps } from '../src/core/run';
+import { defendedRecommendation, TODAY, type DefendedRecommendation } from '../src/core/recommend';
+import { createRunContext, recommendInput, runSteps } from '../src/core/run';
 import { DEFAULT_PREPARE, DEFAULT_TRAIN, defaultRunSettings, POSITION_MODELS, type RunSettings } from '../src/core/settings';
 import {
   bestAllocation,
@@ -45,10 +45,11 @@ import { runAsScript } from './as-script';
 /** Attribution methods, in table order: position rules, counting methods, trained models, model-judged counterfactuals. */
 export const METHODS = [...POSITION_MODELS, 'markov', 'shapley_count', 'logreg', 'attention', 'removal', 'shapley'] as const;
 /** Allocations that are not one method's weights at its own pitch. */
-export const REFERENCES = ['delivery', 'default', 'truth_pitch'] as const;
+export const REFERENCES = ['delivery', 'default', 'held_out', 'truth_pitch'] as const;
 export const REFERENCE_LABELS: Record<(typeof REFERENCES)[number], string> = {
   delivery: "today's delivery (logged shares, scaled to the budget)",
-  default: "the app's recommendation (the recommend step: the best held-out allocation whose 90% interval beats today's split, else today's split)",
+  default: "the app's recommendation (the recommend step: the removal effect at its fit-half pitch when its 90% interval beats today's split, else today's split)",
+  held_out: "the recommendation's earlier rule, on the same run: the model's best held-out allocation whose 90% interval beats today's split, else today's split",
   truth_pitch: 'true per-impression effects at their best pitch',
 };
 
@@ -78,6 +79,8 @@ export interface WorldRun {
   testAuc: Record<string, number>;
   /** What the app's recommendation rested on (a method key, `optimised`, or `today`), null when it made none. */
   recommended: string | null;
+  /** What the 'held-out' rule rested on, on the same run. */
+  heldOut?: string | null;
   seconds: number;
   scores: MethodScore[];
 }
@@ -159,6 +162,9 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
   settings.simulate = { ...settings.simulate, budget: options.budgetShare * ctx.prepared!.events.count };
   const outcome = await runSteps(ctx, RUN_STEPS.filter((step) => step !== 'prepare'));
   if (!outcome.ok) throw new Error(`${spec.name} seed ${seed}: ${outcome.error}`);
+  // The earlier rule on the same run, judged on the same halves: the reference the default is measured against.
+  const heldOutResult = ctx.recommendation ? await defendedRecommendation({ ...recommendInput(ctx), rule: 'held-out' }) : null;
+  const heldOut = heldOutResult?.ok ? defaultRecommendation(heldOutResult.recommendation) : null;
   for (const m of ctx.models) m.dispose();
   const prepared = ctx.prepared!;
 
@@ -235,7 +241,12 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
     if (w) scores.push(score(m, w.weights, chosenPitch(m), w));
   }
   scores.push(score('delivery', effects.impressions, 1));
-  if (recommended) scores.push(score('default', recommended.weights, recommended.pitch, methods.get(recommended.model)));
+  // Advice to keep today's split is followed by changing nothing: it earns today's delivery, not the
+  // app's estimate of today's shares (the prepared journeys', a hair from the log's) spent anew.
+  const advised = (key: string, advice: NonNullable<typeof recommended>) =>
+    advice.model === TODAY ? { ...score('delivery', effects.impressions, 1), method: key } : score(key, advice.weights, advice.pitch, methods.get(advice.model));
+  if (recommended) scores.push(advised('default', recommended));
+  if (heldOut) scores.push(advised('held_out', heldOut));
   scores.push(score('truth_pitch', effects.perImpression, best.pitch));
 
   const run: WorldRun = {
@@ -251,6 +262,7 @@ export async function evaluateWorld(spec: WorldSpec, seed: number, options: Eval
     bestFound: best.found,
     testAuc,
     recommended: recommended?.model ?? null,
+    heldOut: heldOut?.model ?? null,
     seconds: (Date.now() - started) / 1000,
     scores,
   };
@@ -285,6 +297,28 @@ export interface Summary {
   medianRhoPerImpression: number;
   worstRhoPerImpression: number;
   medianRhoTotal: number;
+  /** The worst single world-seed's gain, and in how many world-seeds the gain fell below today's delivery's on the same run. */
+  worstRunGain: number;
+  worstRun: string;
+  belowDelivery: number;
+  runs: number;
+}
+
+/** A method's worst world-seed and how often it fell below today's delivery, run by run. */
+function perRun(runs: WorldRun[], method: string): Pick<Summary, 'worstRunGain' | 'worstRun' | 'belowDelivery' | 'runs'> {
+  let worstRunGain = Infinity;
+  let worstRun = '';
+  let belowDelivery = 0;
+  let counted = 0;
+  for (const r of runs) {
+    const gain = r.scores.find((s) => s.method === method)?.gain;
+    if (gain === undefined || !Number.isFinite(gain)) continue;
+    counted++;
+    if (gain < worstRunGain) [worstRunGain, worstRun] = [gain, `${r.world} s${r.seed}`];
+    const delivery = r.scores.find((s) => s.method === 'delivery')?.gain;
+    if (delivery !== undefined && gain < delivery - 1e-9) belowDelivery++;
+  }
+  return { worstRunGain: counted > 0 ? worstRunGain : Number.NaN, worstRun, belowDelivery, runs: counted };
 }
 
 /** Mean over seeds per world and method, then the worst world and the median over worlds, per method. */
@@ -308,6 +342,7 @@ export function summarise(runs: WorldRun[]): Summary[] {
       medianRhoPerImpression: median(rhoPer),
       worstRhoPerImpression: rhoPer.filter(Number.isFinite).length ? Math.min(...rhoPer.filter(Number.isFinite)) : Number.NaN,
       medianRhoTotal: median(worlds.map((w) => cell(w, 'rhoTotal'))),
+      ...perRun(runs, method),
     };
   });
 }
@@ -345,12 +380,12 @@ export function gainMatrix(runs: WorldRun[]): string {
 /** Worst world and median per method. */
 export function summaryTable(summaries: Summary[]): string {
   const lines = [
-    '| method | median gain | worst gain (world) | median rho per impression | worst rho per impression | median rho total |',
-    '|---|---|---|---|---|---|',
+    '| method | median gain | worst gain (world) | worst world-seed | below delivery | median rho per impression | worst rho per impression | median rho total |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const s of summaries) {
     lines.push(
-      `| ${s.method} | ${fmt(s.medianGain)} | ${fmt(s.worstGain)} (${s.worstWorld}) | ${fmt(s.medianRhoPerImpression)} | ${fmt(s.worstRhoPerImpression)} | ${fmt(s.medianRhoTotal)} |`,
+      `| ${s.method} | ${fmt(s.medianGain)} | ${fmt(s.worstGain)} (${s.worstWorld}) | ${fmt(s.worstRunGain)} (${s.worstRun}) | ${s.method === 'delivery' ? 'n/a' : `${s.belowDelivery} of ${s.runs}`} | ${fmt(s.medianRhoPerImpression)} | ${fmt(s.worstRhoPerImpression)} | ${fmt(s.medianRhoTotal)} |`,
     );
   }
   return lines.join('\n');
@@ -358,12 +393,12 @@ export function summaryTable(summaries: Summary[]): string {
 
 /** The worlds' reference points: expected conversions with no ads, as delivered, and with the best allocation found with the truth. */
 export function worldsTable(runs: WorldRun[]): string {
-  const lines = ['| world | rows | prepared journeys | no ads | delivered | best (budget) | found by | attention AUC | app recommends | seconds |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = ['| world | rows | prepared journeys | no ads | delivered | best (budget) | found by | attention AUC | app recommends | held-out rule | seconds |', '|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const world of [...new Set(runs.map((r) => r.world))]) {
     const mine = runs.filter((r) => r.world === world);
     const m = (f: (r: WorldRun) => number, d = 0) => mean(mine.map(f)).toFixed(d);
     lines.push(
-      `| ${world} | ${m((r) => r.rows)} | ${m((r) => r.preparedJourneys)} | ${m((r) => r.noAds)} | ${m((r) => r.delivered)} | ${m((r) => r.best)} | ${mine.map((r) => r.bestFound).join('/')} | ${m((r) => r.testAuc.attention ?? Number.NaN, 3)} | ${mine.map((r) => r.recommended ?? 'none').join('/')} | ${m((r) => r.seconds)} |`,
+      `| ${world} | ${m((r) => r.rows)} | ${m((r) => r.preparedJourneys)} | ${m((r) => r.noAds)} | ${m((r) => r.delivered)} | ${m((r) => r.best)} | ${mine.map((r) => r.bestFound).join('/')} | ${m((r) => r.testAuc.attention ?? Number.NaN, 3)} | ${mine.map((r) => r.recommended ?? 'none').join('/')} | ${mine.map((r) => r.heldOut ?? 'none').join('/')} | ${m((r) => r.seconds)} |`,
     );
   }
   return lines.join('\n');

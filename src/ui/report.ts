@@ -216,7 +216,11 @@ export function reportHtml({ results, labels, level, source, made, whatIf, curve
   parts.push(`<h2>How it was judged</h2>`);
   if (rec) {
     parts.push(
-      `<p>Every allocation below was split by a method's weights (raised to the pitch chosen on half of the sampled held-out journeys), searched against the model, or today's split; each was then judged by the attention model on the other half. The recommendation is the best that beats today's split by more than its 90% bootstrap interval, else today's split.</p>`,
+      `<p>Every allocation below was split by a method's weights (raised to the pitch chosen on half of the sampled held-out journeys), searched against the model, or today's split; each was then judged by the attention model on the other half. ${
+        rec.rule === 'preferred'
+          ? "The recommendation is the model-judged removal effect when it beats today's split by more than its 90% bootstrap interval, else today's split; the model's own ranking of the others is shown, not followed (the evaluation over planted-truth worlds found it less reliable). The table's intervals hold together over every allocation compared."
+          : "The recommendation is the best that beats today's split by more than its 90% bootstrap interval (simultaneous over every allocation compared), else today's split."
+      }</p>`,
     );
     parts.push(
       table(

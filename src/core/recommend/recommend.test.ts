@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPrepared, functionScorer, randomJourneys, type JourneySpec } from '../counterfactual/test-fixtures';
 import { createRng } from '../random';
 import { currentAllocation, replayInput } from '../simulate';
-import { AllocationJudge, defendedRecommendation, fitToBounds, heldOutJudge, optimiseAllocation, shareBounds, simultaneousLevel, TODAY, type AllocationLimits } from '.';
+import { AllocationJudge, defendedRecommendation, fitToBounds, heldOutJudge, optimiseAllocation, PREFERRED_METHOD, shareBounds, simultaneousLevel, TODAY, type AllocationLimits } from '.';
 
 const CAMPAIGNS = 6;
 /** Planted effects on the log-odds per campaign: two work, the rest do nothing. */
@@ -167,6 +167,51 @@ describe('defendedRecommendation', () => {
     expect(result.recommendation.today.c1).toBeCloseTo(60, 9);
     const unweighted = await defendedRecommendation({ ...base, prepared: skewed, weights: {}, scorer: indifferent(), budget: 90, reweight: false });
     expect(unweighted.ok && unweighted.recommendation.today.c0).toBeCloseTo(45, 9);
+  });
+
+  describe("the 'preferred' rule: the removal effect when it beats today's split, whatever the model ranks first", () => {
+    const byCampaign = (xs: number[]) => Object.fromEntries(prepared.campaignIds.map((id, c) => [id, xs[c]]));
+    /** The removal effects a good judge would give: the two campaigns that work. */
+    const right = byCampaign([1.2, 0.01, 0.8, 0.01, 0.01, 0.01]);
+    /** Removal effects that point at the campaigns that do nothing. */
+    const wrong = byCampaign([0.001, 1, 0.001, 1, 1, 1]);
+
+    it('recommends the removal effect when its interval beats today, and names the allocation the model ranks first', async () => {
+      const input = { ...base, weights: { ...weights, removal: right }, scorer: planted(), budget: 500 };
+      const result = await defendedRecommendation(input);
+      if (!result.ok) throw new Error(result.error);
+      const r = result.recommendation;
+      expect(r.method).toBe(PREFERRED_METHOD);
+      expect(r.expected.interval90[0]).toBeGreaterThan(0);
+      expect(r.why).toMatch(/^Removal effect.* at pitch [\d.]+: the method the app opens on/);
+      expect(r.rule).toBe('preferred');
+      // One planned comparison: a plain 90% interval, inside the simultaneous one the table shows for the same candidate.
+      const listed = r.candidates.find((c) => c.method === PREFERRED_METHOD)!;
+      expect(r.expected.interval90[0]).toBeGreaterThan(listed.interval90[0]);
+      expect(r.expected.interval90[1]).toBeLessThan(listed.interval90[1]);
+      const top = r.candidates.find((c) => c.method !== TODAY)!;
+      if (top.method !== PREFERRED_METHOD) expect(r.why).toContain(`The model ranks ${top.label}`);
+      // The earlier rule on the same inputs takes the model's best held-out allocation.
+      const heldOut = await defendedRecommendation({ ...input, rule: 'held-out' });
+      if (!heldOut.ok) throw new Error(heldOut.error);
+      expect(heldOut.recommendation.method).toBe(top.method);
+    });
+
+    it("keeps today's split when the removal effect does not beat it, even where another allocation does", async () => {
+      const input = { ...base, weights: { ...weights, removal: wrong }, scorer: planted(), budget: 500 };
+      const result = await defendedRecommendation(input);
+      if (!result.ok) throw new Error(result.error);
+      const r = result.recommendation;
+      expect(r.method).toBe(TODAY);
+      expect(r.allocation).toEqual(r.today);
+      expect(r.why).toMatch(/^Keep today's split: removal effect.* does not beat it/);
+      const removal = r.candidates.find((c) => c.method === PREFERRED_METHOD)!;
+      expect(removal.interval90[0]).toBeLessThanOrEqual(0);
+      // The model's ranking alone would have moved the budget.
+      const heldOut = await defendedRecommendation({ ...input, rule: 'held-out' });
+      if (!heldOut.ok) throw new Error(heldOut.error);
+      expect(heldOut.recommendation.method).not.toBe(TODAY);
+    });
   });
 
   it('refuses limits that cannot be met', async () => {

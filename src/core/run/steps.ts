@@ -415,7 +415,7 @@ export function recommendInput(ctx: RunContext): Omit<RecommendInput, 'signal' |
   };
 }
 
-/** The allocation the app can defend: the best of every method's, one searched against the model, and today's, on held-out journeys. */
+/** The allocation the app can defend: every method's, one searched against the model, and today's, judged on held-out journeys (src/core/recommend). */
 const recommendStep: Step = {
   skip: (ctx) => (counterfactualSettings(ctx).recommend === false ? 'off in the settings' : !judgeOf(ctx) ? 'needs the attention model' : null),
   async run(ctx, progress) {

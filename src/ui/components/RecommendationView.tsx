@@ -38,10 +38,11 @@ function defendedRows(d: DefendedRecommendation): CampaignRecommendation[] {
 }
 
 /**
- * Opens on the recommendation the run defends (the allocation the attention
- * model ranks best on held-out journeys, or today's split when none beats it
- * by more than its interval); any method at any pitch, with limits, is one
- * choice away, replayed by the article's rule and labelled so.
+ * Opens on the recommendation the run defends (the model-judged removal
+ * effect when it beats today's split on held-out journeys by more than its
+ * interval, else today's split; src/core/recommend); any method at any
+ * pitch, with limits, is one choice away, replayed by the article's rule and
+ * labelled so.
  */
 export function RecommendationView({ sweep, defended: made, labels = null, onRecommend }: Props) {
   // Made for the run's budget and unit: after a re-sweep with another budget it no longer applies.
@@ -175,8 +176,11 @@ export function RecommendationView({ sweep, defended: made, labels = null, onRec
             Expected conversions on {formatCount(defended.journeys.test)} held-out journeys, judged by the attention model: <strong>{defended.expected.recommended.toFixed(1)}</strong>{' '}
             with this split, {formatNumber(defended.expected.today, 1)} with today&apos;s; gain {signed(defended.expected.recommended - defended.expected.today)}, 90% interval{' '}
             {signed(defended.expected.interval90[0])} to {signed(defended.expected.interval90[1])}. Pitches and the searched allocation were chosen on{' '}
-            {formatCount(defended.journeys.fit)} other journeys. The intervals hold together over every allocation compared (Bonferroni), so the one picked
-            for ranking best keeps its 90%. Today&apos;s split is each campaign&apos;s share of the prepared{' '}
+            {formatCount(defended.journeys.fit)} other journeys.{' '}
+            {defended.rule === 'preferred'
+              ? "The recommendation weighs one comparison planned before any was judged, the removal effect against today's split, with a plain 90% interval; the table's intervals hold together over every allocation compared (Bonferroni), as comparing many needs."
+              : 'The intervals hold together over every allocation compared (Bonferroni), so the one picked for ranking best keeps its 90%.'}{' '}
+            Today&apos;s split is each campaign&apos;s share of the prepared{' '}
             {defended.unit === 'money' ? 'cost' : 'impressions'}, scaled to the same budget.
           </p>
           <details>
