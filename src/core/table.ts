@@ -114,17 +114,6 @@ export interface EventTable {
   /** Seconds since the user's last click, -1 if none or unknown. */
   timeSinceLastClick: Float32Array;
   /**
-   * Criteo-only extras, kept for completeness and export; absent for other logs.
-   * `conversion_timestamp` is not kept: nothing downstream reads it and it would
-   * cost 8 bytes a row.
-   */
-  extras?: {
-    attribution: Uint8Array;
-    clickPos: Int16Array;
-    clickNb: Int16Array;
-    cpo: Float32Array;
-  };
-  /**
    * An own log's mapped channel column (issue 14): each campaign's channel,
    * the value on most of its rows, parallel to `campaignIds`. Groups campaigns
    * in the results; no model reads it.
@@ -169,9 +158,6 @@ export function tableBuffers(table: EventTable): ArrayBuffer[] {
   ];
   if (table.userKeys) arrays.push(table.userKeys);
   if (table.conversionKeys) arrays.push(table.conversionKeys);
-  if (table.extras) {
-    arrays.push(table.extras.attribution, table.extras.clickPos, table.extras.clickNb, table.extras.cpo);
-  }
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) seen.add(a.buffer as ArrayBuffer);
   return [...seen];

@@ -1,6 +1,6 @@
 /**
  * The Criteo fast path: numbers parsed straight from bytes into chunked typed
- * arrays, ids dictionary-encoded on the fly. About 53 bytes a row in the end.
+ * arrays, ids dictionary-encoded on the fly. About 44 bytes a row in the end.
  *
  * Two paths share one store. `push` cuts the stream into lines and parses
  * each line in the same pass (no separate search for the line break, no call
@@ -30,17 +30,19 @@ const CATEGORY_COLUMNS = CRITEO_COLUMNS.filter((c) => c.startsWith('cat'));
 /** Position of each Criteo column in CRITEO_COLUMNS: the slot its value is parsed into. */
 const C = Object.fromEntries(CRITEO_COLUMNS.map((c, i) => [c, i])) as Record<(typeof CRITEO_COLUMNS)[number], number>;
 const TIMESTAMP_AT = C.timestamp, UID_AT = C.uid, CAMPAIGN_AT = C.campaign, CONVERSION_AT = C.conversion;
-const CONVERSION_ID_AT = C.conversion_id, ATTRIBUTION_AT = C.attribution, CLICK_AT = C.click, CLICK_POS_AT = C.click_pos;
-const CLICK_NB_AT = C.click_nb, COST_AT = C.cost, CPO_AT = C.cpo, SINCE_CLICK_AT = C.time_since_last_click, FIRST_CATEGORY_AT = C.cat1;
+const CONVERSION_ID_AT = C.conversion_id, CLICK_AT = C.click, COST_AT = C.cost, SINCE_CLICK_AT = C.time_since_last_click;
+const FIRST_CATEGORY_AT = C.cat1;
 const CATEGORY_COUNT = CATEGORY_COLUMNS.length;
 
 // Column order inside ChunkedColumns.
+// attribution, click_pos, click_nb, cpo and conversion_timestamp are parsed
+// and checked like the rest (a row with a malformed cpo is still skipped) but
+// not kept: nothing reads them, and they would cost 17 bytes a row.
 const TIMESTAMP = 0, USER = 1, CAMPAIGN = 2, CONVERSION = 3, CONVERSION_ID = 4, CLICK = 5, COST = 6, SINCE_CLICK = 7;
-const ATTRIBUTION = 8, CLICK_POS = 9, CLICK_NB = 10, CPO = 11, FIRST_CATEGORY = 12;
+const FIRST_CATEGORY = 8;
 
 const COLUMN_TYPES = [
   Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
-  Uint8Array, Int16Array, Int16Array, Float32Array,
   // Category columns start as bytes; ChunkedColumns.fit widens them.
   ...CATEGORY_COLUMNS.map(() => Uint8Array),
 ];
@@ -99,10 +101,6 @@ export class CriteoBuilder {
   private click: Uint8Array = new Uint8Array(0);
   private cost: Float32Array = new Float32Array(0);
   private sinceClick: Float32Array = new Float32Array(0);
-  private attribution: Uint8Array = new Uint8Array(0);
-  private clickPos: Int16Array = new Int16Array(0);
-  private clickNb: Int16Array = new Int16Array(0);
-  private cpo: Float32Array = new Float32Array(0);
   private categoryColumns: CategoryColumn[] = [];
   /**
    * The raw category ids of the rows not yet numbered (from `encoded` on),
@@ -401,10 +399,6 @@ export class CriteoBuilder {
     this.click = c.current(CLICK) as Uint8Array;
     this.cost = c.current(COST) as Float32Array;
     this.sinceClick = c.current(SINCE_CLICK) as Float32Array;
-    this.attribution = c.current(ATTRIBUTION) as Uint8Array;
-    this.clickPos = c.current(CLICK_POS) as Int16Array;
-    this.clickNb = c.current(CLICK_NB) as Int16Array;
-    this.cpo = c.current(CPO) as Float32Array;
     this.categoryColumns = CATEGORY_COLUMNS.map((_, k) => c.current(FIRST_CATEGORY + k) as CategoryColumn);
     this.filled = 0;
     this.encoded = 0;
@@ -424,10 +418,6 @@ export class CriteoBuilder {
     this.click[r] = v[CLICK_AT];
     this.cost[r] = v[COST_AT];
     this.sinceClick[r] = v[SINCE_CLICK_AT];
-    this.attribution[r] = v[ATTRIBUTION_AT];
-    this.clickPos[r] = v[CLICK_POS_AT];
-    this.clickNb[r] = v[CLICK_NB_AT];
-    this.cpo[r] = v[CPO_AT];
     this.goodRows++;
     return r;
   }
@@ -516,10 +506,6 @@ export class CriteoBuilder {
     const click = c.join(CLICK) as Uint8Array;
     const cost = c.join(COST) as Float32Array;
     const timeSinceLastClick = c.join(SINCE_CLICK) as Float32Array;
-    const attribution = c.join(ATTRIBUTION) as Uint8Array;
-    const clickPos = c.join(CLICK_POS) as Int16Array;
-    const clickNb = c.join(CLICK_NB) as Int16Array;
-    const cpo = c.join(CPO) as Float32Array;
     const categories = CATEGORY_COLUMNS.map((_, k) => c.join(FIRST_CATEGORY + k) as CategoryColumn);
     return {
       rowCount,
@@ -537,7 +523,6 @@ export class CriteoBuilder {
       cost,
       hasCost: true,
       timeSinceLastClick,
-      extras: { attribution, clickPos, clickNb, cpo },
       categoryNames: [...CATEGORY_COLUMNS],
       categories,
       categoryIds: this.categoryIds,
