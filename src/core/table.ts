@@ -70,6 +70,18 @@ export function fitCategoryColumn(column: CategoryColumn, max: number): Category
   return out;
 }
 
+/**
+ * Timestamps in seconds: a Uint32Array when every value is a whole number of
+ * seconds in 0..2^32-1 (the Criteo log's 0..~2.67 M: 4 bytes a row instead of
+ * 8), else a Float64Array. Readers index it like any array.
+ */
+export type TimeColumn = Float64Array | Uint32Array;
+
+/** Whether `t` fits a Uint32Array time column exactly (a whole number of seconds in 0..2^32-1). */
+export function fitsWholeSeconds(t: number): boolean {
+  return t >>> 0 === t;
+}
+
 export interface SkippedRow {
   /** 1-based line number in the file (the header is line 1). */
   line: number;
@@ -78,8 +90,8 @@ export interface SkippedRow {
 
 export interface EventTable {
   rowCount: number;
-  /** Seconds. Criteo: 0..~2.67 M since the log's start; other logs: Unix epoch seconds. */
-  timestamp: Float64Array;
+  /** Seconds. Criteo: 0..~2.67 M since the log's start; other logs: Unix epoch seconds. See `TimeColumn`. */
+  timestamp: TimeColumn;
   /** Dense user index, 0..userCount-1, in order of first appearance. */
   user: Uint32Array;
   userCount: number;
@@ -89,8 +101,11 @@ export interface EventTable {
    * export does; without them it hashes the dense index.
    */
   userKeys?: Float64Array;
-  /** Dense campaign index into `campaignIds`, in order of first appearance. */
-  campaign: Uint32Array;
+  /**
+   * Dense campaign index into `campaignIds`, in order of first appearance, as
+   * narrow as the number of campaigns allows (see `CategoryColumn`).
+   */
+  campaign: CategoryColumn;
   /** Original campaign (or channel) ids, as written in the file. */
   campaignIds: string[];
   /** 1 if this impression preceded a conversion (Criteo's `conversion`). */

@@ -11,12 +11,15 @@
  * careful path, which accepts or rejects it exactly as before, with the
  * message.
  *
- * Category columns are stored as narrow as their dictionaries allow (see
- * `CategoryColumn`): the fast path writes a row's raw category ids to a
- * scratch block of one batch of rows, and `encodeIds` numbers them there and
- * copies the indexes into the column, widening it first if it must.
+ * The campaign and category columns are stored as narrow as their
+ * dictionaries allow (see `CategoryColumn`): the fast path writes a row's raw
+ * campaign and category ids to a scratch block of one batch of rows, and
+ * `encodeIds` numbers them there and copies the indexes into the column,
+ * widening it first if it must. Timestamps are stored as Uint32 while every
+ * one is a whole number of seconds in 0..2^32-1 (the Criteo log's are), and
+ * widened to Float64 at the first that is not (see `TimeColumn`).
  */
-import { CRITEO_COLUMNS, categoryLimit, type CategoryColumn, type EventTable } from '../table';
+import { CRITEO_COLUMNS, categoryLimit, fitsWholeSeconds, type CategoryColumn, type EventTable, type TimeColumn } from '../table';
 import type { BadRows } from './bad-rows';
 import { MAX_LINE_BYTES, scanNumber, scannedValue } from './bytes';
 import { ChunkedColumns } from './columns';
@@ -42,7 +45,8 @@ const TIMESTAMP = 0, USER = 1, CAMPAIGN = 2, CONVERSION = 3, CONVERSION_ID = 4, 
 const FIRST_CATEGORY = 8;
 
 const COLUMN_TYPES = [
-  Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
+  // Timestamps start as Uint32 (widened to Float64 by ChunkedColumns.widen); the campaign as bytes (widened by fit).
+  Uint32Array, Uint32Array, Uint8Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
   // Category columns start as bytes; ChunkedColumns.fit widens them.
   ...CATEGORY_COLUMNS.map(() => Uint8Array),
 ];
@@ -93,9 +97,11 @@ export class CriteoBuilder {
   private filled = 0;
   /** Rows of the current chunk whose user, campaign and category ids are numbered; the rest hold raw ids. */
   private encoded = 0;
-  private timestamp: Float64Array = new Float64Array(0);
+  private timestamp: TimeColumn = new Uint32Array(0);
+  /** Whether the timestamps were widened to Float64 (a value that is not a whole number of seconds in 0..2^32-1 came). */
+  private wideTimes = false;
   private user: Uint32Array = new Uint32Array(0);
-  private campaign: Uint32Array = new Uint32Array(0);
+  private campaign: CategoryColumn = new Uint8Array(0);
   private conversion: Uint8Array = new Uint8Array(0);
   private conversionId: Int32Array = new Int32Array(0);
   private click: Uint8Array = new Uint8Array(0);
@@ -108,6 +114,8 @@ export class CriteoBuilder {
    * need 32 bits, the columns only their dictionaries' indexes.
    */
   private readonly rawCategories = new Uint32Array(CATEGORY_COUNT * ENCODE_BATCH_ROWS);
+  /** The raw campaign ids of the rows not yet numbered, likewise. */
+  private readonly rawCampaigns = new Uint32Array(ENCODE_BATCH_ROWS);
   /** The start of a line cut by a chunk boundary, completed by the next chunk. */
   private carry = new Uint8Array(4096);
   private carryLength = 0;
@@ -391,9 +399,9 @@ export class CriteoBuilder {
     this.encodeIds();
     const c = this.columns;
     this.room = c.reserveChunk();
-    this.timestamp = c.current(TIMESTAMP) as Float64Array;
+    this.timestamp = c.current(TIMESTAMP) as TimeColumn;
     this.user = c.current(USER) as Uint32Array;
-    this.campaign = c.current(CAMPAIGN) as Uint32Array;
+    this.campaign = c.current(CAMPAIGN) as CategoryColumn;
     this.conversion = c.current(CONVERSION) as Uint8Array;
     this.conversionId = c.current(CONVERSION_ID) as Int32Array;
     this.click = c.current(CLICK) as Uint8Array;
@@ -410,7 +418,12 @@ export class CriteoBuilder {
     const r = this.filled++;
     this.room--;
     const v = this.row;
-    this.timestamp[r] = v[TIMESTAMP_AT];
+    const time = v[TIMESTAMP_AT];
+    if (!this.wideTimes && !fitsWholeSeconds(time)) {
+      this.timestamp = this.columns.widen(TIMESTAMP, Float64Array) as Float64Array;
+      this.wideTimes = true;
+    }
+    this.timestamp[r] = time;
     this.conversion[r] = v[CONVERSION_AT];
     const conversionId = v[CONVERSION_ID_AT];
     // Only converted rows have one (~5% of the log), so these are numbered at once.
@@ -433,9 +446,9 @@ export class CriteoBuilder {
     const r = this.storeCommon();
     const v = this.row;
     this.user[r] = v[UID_AT];
-    this.campaign[r] = v[CAMPAIGN_AT];
-    const raw = this.rawCategories;
     const at = r - this.encoded;
+    this.rawCampaigns[at] = v[CAMPAIGN_AT];
+    const raw = this.rawCategories;
     for (let k = 0; k < CATEGORY_COUNT; k++) raw[k * ENCODE_BATCH_ROWS + at] = v[FIRST_CATEGORY_AT + k];
     if (this.filled - this.encoded >= ENCODE_BATCH_ROWS) this.encodeIds();
   }
@@ -451,7 +464,7 @@ export class CriteoBuilder {
     const v = this.row;
     this.user[r] = (this.users as NumericIdTable).indexOf(v[UID_AT]);
     const campaign = this.campaigns.indexOf(v[CAMPAIGN_AT]);
-    this.campaign[r] = campaign;
+    this.fitCampaign(campaign)[r] = campaign;
     if (campaign === this.campaignIds.length) this.campaignIds.push(this.fieldText(buf, start, end, this.at.campaign));
     for (let k = 0; k < CATEGORY_COUNT; k++) {
       const category = this.categories[k].indexOf(v[FIRST_CATEGORY_AT + k]);
@@ -467,13 +480,22 @@ export class CriteoBuilder {
     const to = this.filled;
     if (from === to) return;
     encodeColumn(this.user, from, to, this.users as NumericIdTable, null);
-    encodeColumn(this.campaign, from, to, this.campaigns, this.campaignIds);
+    const rawCampaigns = this.rawCampaigns.subarray(0, to - from);
+    encodeColumn(rawCampaigns, 0, rawCampaigns.length, this.campaigns, this.campaignIds);
+    this.fitCampaign(this.campaigns.size - 1).set(rawCampaigns, from);
     for (let k = 0; k < CATEGORY_COUNT; k++) {
       const raw = this.rawCategories.subarray(k * ENCODE_BATCH_ROWS, k * ENCODE_BATCH_ROWS + (to - from));
       encodeColumn(raw, 0, raw.length, this.categories[k], this.categoryIds[k]);
       this.fitCategory(k, this.categories[k].size - 1).set(raw, from);
     }
     this.encoded = to;
+  }
+
+  /** The campaign column of the current chunk, widened first if an index up to `max` does not fit. */
+  private fitCampaign(max: number): CategoryColumn {
+    let column = this.campaign;
+    if (max > categoryLimit(column)) column = this.campaign = this.columns.fit(CAMPAIGN, max);
+    return column;
   }
 
   /** Category column k of the current chunk, widened first if an index up to `max` does not fit. */
@@ -498,9 +520,9 @@ export class CriteoBuilder {
     c.unreserve(this.room);
     this.room = 0;
     const rowCount = c.rowCount;
-    const timestamp = c.join(TIMESTAMP) as Float64Array;
+    const timestamp = c.join(TIMESTAMP) as TimeColumn;
     const user = c.join(USER) as Uint32Array;
-    const campaign = c.join(CAMPAIGN) as Uint32Array;
+    const campaign = c.join(CAMPAIGN) as CategoryColumn;
     const conversion = c.join(CONVERSION) as Uint8Array;
     const conversionId = c.join(CONVERSION_ID) as Int32Array;
     const click = c.join(CLICK) as Uint8Array;

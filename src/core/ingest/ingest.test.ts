@@ -182,6 +182,64 @@ describe('Criteo rows', () => {
   });
 });
 
+/** criteoText(rows) with column `column` of data row i (0-based) set to value(i). */
+function withColumn(rows: number, column: string, value: (i: number) => string | number): string {
+  const lines = criteoText(rows).split('\n');
+  const at = lines[0].split('\t').indexOf(column);
+  for (let i = 1; i <= rows; i++) {
+    const fields = lines[i].split('\t');
+    fields[at] = String(value(i - 1));
+    lines[i] = fields.join('\t');
+  }
+  return lines.join('\n');
+}
+
+describe('narrow Criteo columns', () => {
+  it('keep whole-second timestamps in 0..2^32-1 as Uint32, to the last second that fits', async () => {
+    const t = await load(fileOf(withColumn(50, 'timestamp', (i) => (i === 49 ? 2 ** 32 - 1 : i * 61))));
+    expect(t.timestamp).toBeInstanceOf(Uint32Array);
+    expect(Array.from(t.timestamp)).toEqual(Array.from({ length: 50 }, (_, i) => (i === 49 ? 2 ** 32 - 1 : i * 61)));
+  });
+
+  it.each([
+    ['a fraction of a second', 1234.5],
+    ['a second past 2^32 - 1', 2 ** 32],
+    ['a negative time', -60],
+  ])('widen the timestamps to Float64, earlier rows included, at %s', async (_, odd) => {
+    const times = Array.from({ length: 3000 }, (_, i) => (i === 2500 ? odd : i * 37));
+    // Cut into small pieces: the odd value comes long after the first rows were stored.
+    const text = withColumn(3000, 'timestamp', (i) => times[i]);
+    const t = await load(fileOf(text, 'data.tsv', { cuts: every(4096, text.length) }));
+    expect(t.timestamp).toBeInstanceOf(Float64Array);
+    expect(Array.from(t.timestamp)).toEqual(times);
+  });
+
+  it.each([
+    [5, Uint8Array],
+    [256, Uint8Array],
+    [257, Uint16Array],
+    [65_536, Uint16Array],
+    [65_537, Uint32Array],
+  ] as const)('store %i campaigns in a %o column, each row pointing at its own id', async (campaigns, Type) => {
+    const rows = Math.max(campaigns, 600);
+    const id = (i: number) => 900_000 + ((i * 7) % campaigns);
+    const t = await load(fileOf(withColumn(rows, 'campaign', id)));
+    expect(t.campaignIds).toHaveLength(campaigns);
+    expect(t.campaign).toBeInstanceOf(Type);
+    for (let i = 0; i < rows; i++) if (t.campaignIds[t.campaign[i]] !== String(id(i))) expect([i, t.campaignIds[t.campaign[i]]]).toEqual([i, String(id(i))]);
+  });
+
+  it('widen the campaign column when the careful path meets the 257th campaign', async () => {
+    // Row 300's id is written with a leading zero: the fast path hands it to the careful path, which numbers it at once.
+    const text = withField(withColumn(400, 'campaign', (i) => 5000 + (i % 256)), 302, 'campaign', '0042');
+    const t = await load(fileOf(text));
+    expect(t.campaign).toBeInstanceOf(Uint16Array);
+    expect(t.campaignIds[t.campaign[300]]).toBe('0042');
+    expect(t.campaign[300]).toBe(256);
+    expect(t.campaignIds[t.campaign[301]]).toBe(String(5000 + (301 % 256)));
+  });
+});
+
 describe('chunk boundaries', () => {
   const criteo = bytesOf(criteoText(6, { newline: '\r\n' }).replace(/^/, '\uFEFF'));
   const csv = bytesOf(
