@@ -92,9 +92,15 @@ function countingSortByUser(user: Uint32Array, userCount: number): Uint32Array {
   return start;
 }
 
+/**
+ * Puts each row at its user's next place in `rows`. `userStart` itself is the
+ * cursor (no copy of it: 21 MB on the Criteo log): each entry ends at the next
+ * user's start, and shifting them one place back restores the starts.
+ */
 function scatterByUser(user: Uint32Array, userStart: Uint32Array, rows: Uint32Array): void {
-  const cursor = userStart.slice(0, userStart.length - 1);
-  for (let i = 0; i < user.length; i++) rows[cursor[user[i]]++] = i;
+  for (let i = 0; i < user.length; i++) rows[userStart[user[i]]++] = i;
+  for (let u = userStart.length - 2; u > 0; u--) userStart[u] = userStart[u - 1];
+  if (userStart.length > 1) userStart[0] = 0;
 }
 
 function gatherKeys(

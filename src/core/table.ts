@@ -100,7 +100,7 @@ export interface EventTable {
    * are whole numbers (Criteo's format). Sampling hashes these, as the SQL
    * export does; without them it hashes the dense index.
    */
-  userKeys?: Float64Array;
+  userKeys?: Float64Array | Uint32Array;
   /**
    * Dense campaign index into `campaignIds`, in order of first appearance, as
    * narrow as the number of campaigns allows (see `CategoryColumn`).
@@ -114,7 +114,7 @@ export interface EventTable {
   conversionId: Int32Array;
   conversionCount: number;
   /** The conversion id of each dense conversion index, as a number (see `userKeys`). */
-  conversionKeys?: Float64Array;
+  conversionKeys?: Float64Array | Uint32Array;
   /** 1 if the impression was clicked; all 0 when the log has no click column. */
   click: Uint8Array;
   /** Price paid for the impression; all 0 when the log has no cost column (see `hasCost`). */
