@@ -3,7 +3,7 @@
  * suite, and reports how long each takes to reach an error or a summary and
  * whether the page stayed responsive meanwhile. Not part of CI.
  *
- *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv] [--repeat N] [--dist dist] [--port 4174]
+ *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv] [--repeat N] [--dist dist] [--port 4174] [--timeline FILE.json]
  *   npm run bench:ingest-browser   (the ingest figures of issue 16: the floors and both full-size files, twice each)
  *
  * Files are made once and cached in ~/.cache/attribution-lab/:
@@ -27,7 +27,7 @@
  * machine's 1-minute load average at the start and the end of each case.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +49,17 @@ interface Case {
   path: () => Promise<string>;
   /** A floor case: the file is only read (none) or only inflated (gzip) in a bare worker, no app. */
   floor?: 'none' | 'gzip';
+}
+
+/** One sample of the timeline (--timeline): seconds since the pick, memory, and what the page showed. */
+interface Sample {
+  s: number;
+  rssMB: number;
+  pssMB: number;
+  /** PSS of each Chromium process over 50 MB, by its --type (browser, renderer, gpu-process, utility). */
+  byProcess: Record<string, number>;
+  /** The load progress the page showed: bytes done of total, rows; absent once gone. */
+  progress?: string;
 }
 
 interface Outcome {
@@ -73,6 +84,8 @@ interface Outcome {
   afterPssMB: number;
   /** 1-minute load average at the start and the end. */
   load: [number, number];
+  /** Every sample, when --timeline asked for them. */
+  timeline?: Sample[];
 }
 
 async function writeChunks(path: string, chunks: number, fill: (chunk: Uint8Array, index: number) => void, chunkBytes: number): Promise<void> {
@@ -196,6 +209,30 @@ function cpuTicks(pids: number[], into: Map<string, ThreadTime>): void {
   }
 }
 
+/** Each Chromium process's PSS in MB, keyed by its --type (the browser process has none), pid after it. */
+function pssByProcess(pids: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids) {
+    const mb = pssMB([pid]);
+    if (mb < 50) continue;
+    let type = 'browser';
+    try {
+      const match = /--type=([^\s\0]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      if (match) type = match[1];
+    } catch {
+      continue;
+    }
+    out[`${type}/${pid}`] = Math.round(mb);
+  }
+  return out;
+}
+
+/** What the page's load progress says, read in the sampler's round trip (a string: no DOM types here). */
+const PROGRESS_PROBE = `(() => {
+  const p = document.querySelector('[data-testid="progress"]');
+  return p ? p.getAttribute('data-done') + '/' + p.getAttribute('data-total') + ' ' + (p.querySelector('.muted')?.textContent ?? '') : '';
+})()`;
+
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /**
@@ -242,7 +279,7 @@ async function startFloor(page: Page, path: string, gzip: boolean): Promise<() =
   };
 }
 
-async function runCase(browser: Browser, url: string, label: string, path: string, floor?: 'none' | 'gzip'): Promise<Outcome> {
+async function runCase(browser: Browser, url: string, label: string, path: string, floor?: 'none' | 'gzip', timeline?: Sample[]): Promise<Outcome> {
   const page: Page = await browser.newPage();
   let crashed = false;
   page.on('crash', () => (crashed = true));
@@ -259,18 +296,28 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
   cpuTicks(chromiumPids(), cpuBefore);
   const loadBefore = loadAverage();
   let sampling = true;
+  const picked = performance.now();
   const sampler = (async () => {
     while (sampling && !crashed) {
       const started = performance.now();
-      const ok = await page.evaluate(() => 1).then(
-        () => true,
-        () => false,
+      const answer = await (timeline ? (page.evaluate(PROGRESS_PROBE) as Promise<string>) : page.evaluate(() => '')).then(
+        (text) => ({ text }),
+        () => null,
       );
-      if (!ok) break;
+      if (!answer) break;
       roundTrips.push(performance.now() - started);
       const pids = chromiumPids();
-      peakRss = Math.max(peakRss, rssMB(pids));
-      peakPss = Math.max(peakPss, pssMB(pids));
+      const rss = rssMB(pids);
+      const pss = pssMB(pids);
+      peakRss = Math.max(peakRss, rss);
+      peakPss = Math.max(peakPss, pss);
+      timeline?.push({
+        s: Math.round((performance.now() - picked) / 100) / 10,
+        rssMB: Math.round(rss),
+        pssMB: Math.round(pss),
+        byProcess: pssByProcess(pids),
+        ...(answer.text ? { progress: answer.text } : {}),
+      });
       cpuTicks(pids, cpuAfter);
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
     }
@@ -305,6 +352,7 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
       cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
       threads: busiestThreads(cpuBefore, cpuAfter),
       load,
+      ...(timeline ? { timeline } : {}),
     };
   };
   if (floor) {
@@ -348,6 +396,8 @@ async function main(): Promise<number> {
       dist: { type: 'string', default: 'dist' },
       port: { type: 'string', default: '4174' },
       repeat: { type: 'string', default: '1' },
+      /** Write every sample (memory by process, the page's progress) of each case to this JSON file. */
+      timeline: { type: 'string' },
     },
   });
   const wanted = values.only ? values.only.split(',') : CASES.map((c) => c.key);
@@ -381,9 +431,11 @@ async function main(): Promise<number> {
           continue;
         }
         console.log(`${c.label}: picking ${path}`);
-        const result = await runCase(browser, url, c.label, path, c.floor);
+        const result = await runCase(browser, url, c.label, path, c.floor, values.timeline ? [] : undefined);
         results.push(result);
-        console.log(JSON.stringify(result));
+        const { timeline, ...shown } = result;
+        console.log(JSON.stringify(shown));
+        if (values.timeline && timeline) writeFileSync(values.timeline, JSON.stringify(results, null, 1));
       }
     }
   } finally {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupJourneys, type JourneyIndex } from './journeys';
+import { createRng } from './random';
 import { buildTable, type RowLiteral } from './testing/table-builder';
 
 /** Journeys as lists of row indexes, with their user, conversion id and label in original ids. */
@@ -94,6 +95,27 @@ describe('groupJourneys', () => {
       { t: 3, user: 2, campaign: 'a', conversion: 0 },
     ]);
     expect(Array.from(groupJourneys(table).converted)).toEqual([1, 0]);
+  });
+
+  it('gives the same journeys whatever the sort batch, users bigger than a batch included', () => {
+    const rng = createRng(16);
+    const rows: RowLiteral[] = [];
+    for (let i = 0; i < 600; i++) {
+      // User 0 has about a third of the rows (past every batch size below and the insertion-sort size).
+      const user = rng.next() < 0.33 ? 0 : Math.floor(rng.next() * 40);
+      const conversion = rng.next() < 0.3 ? `x${Math.floor(rng.next() * 4)}` : undefined;
+      rows.push({ t: Math.floor(rng.next() * 50), user, campaign: `c${i % 3}`, conversionId: conversion, conversion: conversion && rng.next() < 0.5 ? 1 : 0 });
+    }
+    const table = buildTable(rows);
+    const reference = describeJourneys(groupJourneys(table));
+    expect(reference.length).toBeGreaterThan(40);
+    // Every row once, each journey in (time, file) order.
+    expect(reference.flatMap((j) => j.rows).sort((a, b) => a - b)).toEqual(rows.map((_, i) => i));
+    for (const j of reference) {
+      const keys = j.rows.map((r) => [table.timestamp[r], r]);
+      expect(keys).toEqual([...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+    }
+    for (const batch of [1, 2, 7, 64, 199]) expect(describeJourneys(groupJourneys(table, batch))).toEqual(reference);
   });
 
   it('handles an empty table', () => {

@@ -25,26 +25,63 @@ export interface JourneyIndex {
 const INSERTION_SORT_MAX = 48;
 
 /**
+ * Users are sorted in batches of consecutive users whose blocks together hold
+ * at most this many rows: their sort keys are gathered into scratch arrays of
+ * this size (17 bytes a row: ~4.5 MB), not into arrays as long as the table
+ * (275 MB more at the peak of a 16 M-row load).
+ */
+const KEY_BATCH_ROWS = 1 << 18;
+
+/** `marks` bits: the row starts a journey; the row carries the conversion flag. */
+const STARTS_JOURNEY = 1, FLAGGED = 2;
+
+/**
  * Groups rows into journeys ordered by (user, conversion index), each in time
  * order. A counting sort by user keeps file order inside each user's block, so
  * the per-block sort only has to order by (conversion, timestamp), stably.
  *
  * A user's rows lie scattered over weeks of log, so reading the table through
- * `rows` misses the cache at every step: the sort keys are gathered once into
- * arrays in grouped order, and every later pass reads those sequentially.
+ * `rows` misses the cache at every step: the sort keys of a batch of users are
+ * gathered once into scratch arrays in grouped order, and the sort reads those.
+ * What the boundaries need of them is kept in one byte a row (`marks`).
+ * `batchRows` is for the tests; a user with more rows gets arrays of their own.
  */
-export function groupJourneys(table: EventTable): JourneyIndex {
+export function groupJourneys(table: EventTable, batchRows = KEY_BATCH_ROWS): JourneyIndex {
   const n = table.rowCount;
   const userStart = countingSortByUser(table.user, table.userCount);
   const rows = new Uint32Array(n);
   scatterByUser(table.user, userStart, rows);
 
-  const conversion = new Int32Array(n);
-  const time = new Float64Array(n);
-  const flag = new Uint8Array(n);
-  gatherKeys(rows, table.conversionId, table.timestamp, table.conversion, conversion, time, flag);
-  sortUserBlocks(userStart, rows, conversion, time, flag);
-  return journeyBoundaries(userStart, rows, conversion, flag);
+  const marks = new Uint8Array(n);
+  const batch = Math.max(1, Math.min(n, batchRows));
+  const scratch = { conversion: new Int32Array(batch), time: new Float64Array(batch), flag: new Uint8Array(batch) };
+  const users = userStart.length - 1;
+  let count = 0;
+  for (let first = 0; first < users; ) {
+    // Users first..last-1: as many as fit the batch, and at least one.
+    let last = first + 1;
+    while (last < users && userStart[last + 1] - userStart[first] <= batch) last++;
+    const lo = userStart[first];
+    const size = userStart[last] - lo;
+    const keys = size <= batch ? scratch : { conversion: new Int32Array(size), time: new Float64Array(size), flag: new Uint8Array(size) };
+    const conversion = keys.conversion.subarray(0, size);
+    const time = keys.time.subarray(0, size);
+    const flag = keys.flag.subarray(0, size);
+    const batchRows = rows.subarray(lo, lo + size);
+    gatherKeys(batchRows, table.conversionId, table.timestamp, table.conversion, conversion, time, flag);
+    for (let u = first; u < last; u++) {
+      const from = userStart[u] - lo;
+      const to = userStart[u + 1] - lo;
+      sortBlock(batchRows, conversion, time, flag, from, to);
+      for (let k = from; k < to; k++) {
+        const starts = k === from || conversion[k] !== conversion[k - 1];
+        if (starts) count++;
+        marks[lo + k] = (starts ? STARTS_JOURNEY : 0) | (flag[k] ? FLAGGED : 0);
+      }
+    }
+    first = last;
+  }
+  return journeyBoundaries(userStart, rows, marks, count, table.conversionId);
 }
 
 /** Start of each user's block in grouped order (length userCount + 1). */
@@ -55,15 +92,21 @@ function countingSortByUser(user: Uint32Array, userCount: number): Uint32Array {
   return start;
 }
 
+/**
+ * Puts each row at its user's next place in `rows`. `userStart` itself is the
+ * cursor (no copy of it: 21 MB on the Criteo log): each entry ends at the next
+ * user's start, and shifting them one place back restores the starts.
+ */
 function scatterByUser(user: Uint32Array, userStart: Uint32Array, rows: Uint32Array): void {
-  const cursor = userStart.slice(0, userStart.length - 1);
-  for (let i = 0; i < user.length; i++) rows[cursor[user[i]]++] = i;
+  for (let i = 0; i < user.length; i++) rows[userStart[user[i]]++] = i;
+  for (let u = userStart.length - 2; u > 0; u--) userStart[u] = userStart[u - 1];
+  if (userStart.length > 1) userStart[0] = 0;
 }
 
 function gatherKeys(
   rows: Uint32Array,
   conversionId: Int32Array,
-  timestamp: Float64Array,
+  timestamp: EventTable['timestamp'],
   converted: Uint8Array,
   conversion: Int32Array,
   time: Float64Array,
@@ -77,16 +120,11 @@ function gatherKeys(
   }
 }
 
-/** Sorts each user's block by (conversion, time), stably (rows are increasing inside a block before the sort). */
-function sortUserBlocks(userStart: Uint32Array, rows: Uint32Array, conversion: Int32Array, time: Float64Array, flag: Uint8Array): void {
-  const users = userStart.length - 1;
-  for (let u = 0; u < users; u++) {
-    const lo = userStart[u];
-    const hi = userStart[u + 1];
-    if (hi - lo < 2 || blockInOrder(conversion, time, lo, hi)) continue;
-    if (hi - lo <= INSERTION_SORT_MAX) insertionSort(rows, conversion, time, flag, lo, hi);
-    else sortLargeBlock(rows, conversion, time, flag, lo, hi);
-  }
+/** Sorts one user's block [lo, hi) by (conversion, time), stably (rows are increasing inside a block before the sort). */
+function sortBlock(rows: Uint32Array, conversion: Int32Array, time: Float64Array, flag: Uint8Array, lo: number, hi: number): void {
+  if (hi - lo < 2 || blockInOrder(conversion, time, lo, hi)) return;
+  if (hi - lo <= INSERTION_SORT_MAX) insertionSort(rows, conversion, time, flag, lo, hi);
+  else sortLargeBlock(rows, conversion, time, flag, lo, hi);
 }
 
 function blockInOrder(conversion: Int32Array, time: Float64Array, lo: number, hi: number): boolean {
@@ -140,30 +178,24 @@ function sortLargeBlock(rows: Uint32Array, conversion: Int32Array, time: Float64
   flag.set(f, lo);
 }
 
-function journeyBoundaries(userStart: Uint32Array, rows: Uint32Array, conversion: Int32Array, flag: Uint8Array): JourneyIndex {
+function journeyBoundaries(userStart: Uint32Array, rows: Uint32Array, marks: Uint8Array, count: number, rowConversion: Int32Array): JourneyIndex {
   const users = userStart.length - 1;
-  let count = 0;
-  for (let u = 0; u < users; u++) {
-    const lo = userStart[u];
-    const hi = userStart[u + 1];
-    for (let k = lo; k < hi; k++) if (k === lo || conversion[k] !== conversion[k - 1]) count++;
-  }
   const offsets = new Uint32Array(count + 1);
   const user = new Uint32Array(count);
   const conversionId = new Int32Array(count);
   const converted = new Uint8Array(count);
   let j = -1;
   for (let u = 0; u < users; u++) {
-    const lo = userStart[u];
     const hi = userStart[u + 1];
-    for (let k = lo; k < hi; k++) {
-      if (k === lo || conversion[k] !== conversion[k - 1]) {
+    for (let k = userStart[u]; k < hi; k++) {
+      const mark = marks[k];
+      if (mark & STARTS_JOURNEY) {
         j++;
         offsets[j] = k;
         user[j] = u;
-        conversionId[j] = conversion[k];
+        conversionId[j] = rowConversion[rows[k]];
       }
-      if (flag[k]) converted[j] = 1;
+      if (mark & FLAGGED) converted[j] = 1;
     }
   }
   offsets[count] = rows.length;

@@ -70,6 +70,18 @@ export function fitCategoryColumn(column: CategoryColumn, max: number): Category
   return out;
 }
 
+/**
+ * Timestamps in seconds: a Uint32Array when every value is a whole number of
+ * seconds in 0..2^32-1 (the Criteo log's 0..~2.67 M: 4 bytes a row instead of
+ * 8), else a Float64Array. Readers index it like any array.
+ */
+export type TimeColumn = Float64Array | Uint32Array;
+
+/** Whether `t` fits a Uint32Array time column exactly (a whole number of seconds in 0..2^32-1). */
+export function fitsWholeSeconds(t: number): boolean {
+  return t >>> 0 === t;
+}
+
 export interface SkippedRow {
   /** 1-based line number in the file (the header is line 1). */
   line: number;
@@ -78,8 +90,8 @@ export interface SkippedRow {
 
 export interface EventTable {
   rowCount: number;
-  /** Seconds. Criteo: 0..~2.67 M since the log's start; other logs: Unix epoch seconds. */
-  timestamp: Float64Array;
+  /** Seconds. Criteo: 0..~2.67 M since the log's start; other logs: Unix epoch seconds. See `TimeColumn`. */
+  timestamp: TimeColumn;
   /** Dense user index, 0..userCount-1, in order of first appearance. */
   user: Uint32Array;
   userCount: number;
@@ -88,9 +100,12 @@ export interface EventTable {
    * are whole numbers (Criteo's format). Sampling hashes these, as the SQL
    * export does; without them it hashes the dense index.
    */
-  userKeys?: Float64Array;
-  /** Dense campaign index into `campaignIds`, in order of first appearance. */
-  campaign: Uint32Array;
+  userKeys?: Float64Array | Uint32Array;
+  /**
+   * Dense campaign index into `campaignIds`, in order of first appearance, as
+   * narrow as the number of campaigns allows (see `CategoryColumn`).
+   */
+  campaign: CategoryColumn;
   /** Original campaign (or channel) ids, as written in the file. */
   campaignIds: string[];
   /** 1 if this impression preceded a conversion (Criteo's `conversion`). */
@@ -99,7 +114,7 @@ export interface EventTable {
   conversionId: Int32Array;
   conversionCount: number;
   /** The conversion id of each dense conversion index, as a number (see `userKeys`). */
-  conversionKeys?: Float64Array;
+  conversionKeys?: Float64Array | Uint32Array;
   /** 1 if the impression was clicked; all 0 when the log has no click column. */
   click: Uint8Array;
   /** Price paid for the impression; all 0 when the log has no cost column (see `hasCost`). */
@@ -113,17 +128,6 @@ export interface EventTable {
   hasCost: boolean;
   /** Seconds since the user's last click, -1 if none or unknown. */
   timeSinceLastClick: Float32Array;
-  /**
-   * Criteo-only extras, kept for completeness and export; absent for other logs.
-   * `conversion_timestamp` is not kept: nothing downstream reads it and it would
-   * cost 8 bytes a row.
-   */
-  extras?: {
-    attribution: Uint8Array;
-    clickPos: Int16Array;
-    clickNb: Int16Array;
-    cpo: Float32Array;
-  };
   /**
    * An own log's mapped channel column (issue 14): each campaign's channel,
    * the value on most of its rows, parallel to `campaignIds`. Groups campaigns
@@ -169,9 +173,6 @@ export function tableBuffers(table: EventTable): ArrayBuffer[] {
   ];
   if (table.userKeys) arrays.push(table.userKeys);
   if (table.conversionKeys) arrays.push(table.conversionKeys);
-  if (table.extras) {
-    arrays.push(table.extras.attribution, table.extras.clickPos, table.extras.clickNb, table.extras.cpo);
-  }
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) seen.add(a.buffer as ArrayBuffer);
   return [...seen];

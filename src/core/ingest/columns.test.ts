@@ -52,3 +52,35 @@ describe('ChunkedColumns category columns', () => {
     expect(columns.fit(0, 65_536)).toBeInstanceOf(Uint32Array);
   });
 });
+
+describe('ChunkedColumns.widen', () => {
+  it('widens a Uint32 time column to Float64 from the chunk being filled on; the join holds every value exactly', () => {
+    // 16 Ki, 32 Ki, 64 Ki rows: the fraction comes in the third chunk, after two full Uint32 chunks.
+    const columns = new ChunkedColumns([Uint32Array]);
+    const values = Array.from({ length: 100_000 }, (_, i) => (i === 70_000 ? 2 ** 32 + 0.5 : i === 80_000 ? -1 : 4_000_000_000 + i));
+    let wide = false;
+    for (const v of values) {
+      const r = columns.nextRow();
+      if (!wide && v >>> 0 !== v) {
+        columns.widen(0, Float64Array);
+        wide = true;
+      }
+      columns.current(0)[r] = v;
+    }
+    const out = columns.join(0);
+    expect(out).toBeInstanceOf(Float64Array);
+    expect(Array.from(out)).toEqual(values);
+  });
+
+  it('keeps a pre-sized single chunk, widened, as the column', () => {
+    const columns = new ChunkedColumns([Uint32Array], 100);
+    for (let i = 0; i < 100; i++) {
+      const r = columns.nextRow();
+      if (i === 50) expect(columns.widen(0, Float64Array)[49]).toBe(49);
+      columns.current(0)[r] = i + (i >= 50 ? 0.25 : 0);
+    }
+    const out = columns.join(0);
+    expect(out).toBeInstanceOf(Float64Array);
+    expect(Array.from(out)).toEqual(Array.from({ length: 100 }, (_, i) => i + (i >= 50 ? 0.25 : 0)));
+  });
+});

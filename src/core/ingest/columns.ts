@@ -106,15 +106,27 @@ export class ChunkedColumns {
     const list = this.chunks[c];
     const chunk = list[list.length - 1] as CategoryColumn;
     if (max <= categoryLimit(chunk)) return chunk;
-    const Type = categoryColumnType(max);
+    return this.widen(c, categoryColumnType(max)) as CategoryColumn;
+  }
+
+  /**
+   * Makes column c of `Type` from the chunk being filled on: that chunk is
+   * copied into it, later chunks are made of it, and chunks already full stay
+   * as they are (the join copies them into `Type`). `Type` must hold every
+   * value of the old type (a timestamp column: Uint32Array to Float64Array).
+   * Returns the chunk being filled.
+   */
+  widen(c: number, Type: TypedArrayConstructor): TypedArray {
+    const list = this.chunks[c];
+    const chunk = list[list.length - 1] as TypedArray;
     const wide = new Type(chunk.length);
-    wide.set(chunk);
+    wide.set(chunk as never);
     list[list.length - 1] = wide;
     this.types[c] = Type;
     return wide;
   }
 
-  /** Joins column c into one array of `rowCount` rows, of its widest chunk's type, and frees its chunks. */
+  /** Joins column c into one array of `rowCount` rows, of its widest (last) chunk's type, and frees its chunks. */
   join(c: number): TypedArray {
     const rows = this.rowCount;
     const first = this.chunks[c][0];

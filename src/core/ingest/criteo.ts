@@ -1,6 +1,6 @@
 /**
  * The Criteo fast path: numbers parsed straight from bytes into chunked typed
- * arrays, ids dictionary-encoded on the fly. About 53 bytes a row in the end.
+ * arrays, ids dictionary-encoded on the fly. About 44 bytes a row in the end.
  *
  * Two paths share one store. `push` cuts the stream into lines and parses
  * each line in the same pass (no separate search for the line break, no call
@@ -11,12 +11,15 @@
  * careful path, which accepts or rejects it exactly as before, with the
  * message.
  *
- * Category columns are stored as narrow as their dictionaries allow (see
- * `CategoryColumn`): the fast path writes a row's raw category ids to a
- * scratch block of one batch of rows, and `encodeIds` numbers them there and
- * copies the indexes into the column, widening it first if it must.
+ * The campaign and category columns are stored as narrow as their
+ * dictionaries allow (see `CategoryColumn`): the fast path writes a row's raw
+ * campaign and category ids to a scratch block of one batch of rows, and
+ * `encodeIds` numbers them there and copies the indexes into the column,
+ * widening it first if it must. Timestamps are stored as Uint32 while every
+ * one is a whole number of seconds in 0..2^32-1 (the Criteo log's are), and
+ * widened to Float64 at the first that is not (see `TimeColumn`).
  */
-import { CRITEO_COLUMNS, categoryLimit, type CategoryColumn, type EventTable } from '../table';
+import { CRITEO_COLUMNS, categoryLimit, fitsWholeSeconds, type CategoryColumn, type EventTable, type TimeColumn } from '../table';
 import type { BadRows } from './bad-rows';
 import { MAX_LINE_BYTES, scanNumber, scannedValue } from './bytes';
 import { ChunkedColumns } from './columns';
@@ -30,17 +33,20 @@ const CATEGORY_COLUMNS = CRITEO_COLUMNS.filter((c) => c.startsWith('cat'));
 /** Position of each Criteo column in CRITEO_COLUMNS: the slot its value is parsed into. */
 const C = Object.fromEntries(CRITEO_COLUMNS.map((c, i) => [c, i])) as Record<(typeof CRITEO_COLUMNS)[number], number>;
 const TIMESTAMP_AT = C.timestamp, UID_AT = C.uid, CAMPAIGN_AT = C.campaign, CONVERSION_AT = C.conversion;
-const CONVERSION_ID_AT = C.conversion_id, ATTRIBUTION_AT = C.attribution, CLICK_AT = C.click, CLICK_POS_AT = C.click_pos;
-const CLICK_NB_AT = C.click_nb, COST_AT = C.cost, CPO_AT = C.cpo, SINCE_CLICK_AT = C.time_since_last_click, FIRST_CATEGORY_AT = C.cat1;
+const CONVERSION_ID_AT = C.conversion_id, CLICK_AT = C.click, COST_AT = C.cost, SINCE_CLICK_AT = C.time_since_last_click;
+const FIRST_CATEGORY_AT = C.cat1;
 const CATEGORY_COUNT = CATEGORY_COLUMNS.length;
 
 // Column order inside ChunkedColumns.
+// attribution, click_pos, click_nb, cpo and conversion_timestamp are parsed
+// and checked like the rest (a row with a malformed cpo is still skipped) but
+// not kept: nothing reads them, and they would cost 17 bytes a row.
 const TIMESTAMP = 0, USER = 1, CAMPAIGN = 2, CONVERSION = 3, CONVERSION_ID = 4, CLICK = 5, COST = 6, SINCE_CLICK = 7;
-const ATTRIBUTION = 8, CLICK_POS = 9, CLICK_NB = 10, CPO = 11, FIRST_CATEGORY = 12;
+const FIRST_CATEGORY = 8;
 
 const COLUMN_TYPES = [
-  Float64Array, Uint32Array, Uint32Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
-  Uint8Array, Int16Array, Int16Array, Float32Array,
+  // Timestamps start as Uint32 (widened to Float64 by ChunkedColumns.widen); the campaign as bytes (widened by fit).
+  Uint32Array, Uint32Array, Uint8Array, Uint8Array, Int32Array, Uint8Array, Float32Array, Float32Array,
   // Category columns start as bytes; ChunkedColumns.fit widens them.
   ...CATEGORY_COLUMNS.map(() => Uint8Array),
 ];
@@ -91,18 +97,16 @@ export class CriteoBuilder {
   private filled = 0;
   /** Rows of the current chunk whose user, campaign and category ids are numbered; the rest hold raw ids. */
   private encoded = 0;
-  private timestamp: Float64Array = new Float64Array(0);
+  private timestamp: TimeColumn = new Uint32Array(0);
+  /** Whether the timestamps were widened to Float64 (a value that is not a whole number of seconds in 0..2^32-1 came). */
+  private wideTimes = false;
   private user: Uint32Array = new Uint32Array(0);
-  private campaign: Uint32Array = new Uint32Array(0);
+  private campaign: CategoryColumn = new Uint8Array(0);
   private conversion: Uint8Array = new Uint8Array(0);
   private conversionId: Int32Array = new Int32Array(0);
   private click: Uint8Array = new Uint8Array(0);
   private cost: Float32Array = new Float32Array(0);
   private sinceClick: Float32Array = new Float32Array(0);
-  private attribution: Uint8Array = new Uint8Array(0);
-  private clickPos: Int16Array = new Int16Array(0);
-  private clickNb: Int16Array = new Int16Array(0);
-  private cpo: Float32Array = new Float32Array(0);
   private categoryColumns: CategoryColumn[] = [];
   /**
    * The raw category ids of the rows not yet numbered (from `encoded` on),
@@ -110,6 +114,8 @@ export class CriteoBuilder {
    * need 32 bits, the columns only their dictionaries' indexes.
    */
   private readonly rawCategories = new Uint32Array(CATEGORY_COUNT * ENCODE_BATCH_ROWS);
+  /** The raw campaign ids of the rows not yet numbered, likewise. */
+  private readonly rawCampaigns = new Uint32Array(ENCODE_BATCH_ROWS);
   /** The start of a line cut by a chunk boundary, completed by the next chunk. */
   private carry = new Uint8Array(4096);
   private carryLength = 0;
@@ -393,18 +399,14 @@ export class CriteoBuilder {
     this.encodeIds();
     const c = this.columns;
     this.room = c.reserveChunk();
-    this.timestamp = c.current(TIMESTAMP) as Float64Array;
+    this.timestamp = c.current(TIMESTAMP) as TimeColumn;
     this.user = c.current(USER) as Uint32Array;
-    this.campaign = c.current(CAMPAIGN) as Uint32Array;
+    this.campaign = c.current(CAMPAIGN) as CategoryColumn;
     this.conversion = c.current(CONVERSION) as Uint8Array;
     this.conversionId = c.current(CONVERSION_ID) as Int32Array;
     this.click = c.current(CLICK) as Uint8Array;
     this.cost = c.current(COST) as Float32Array;
     this.sinceClick = c.current(SINCE_CLICK) as Float32Array;
-    this.attribution = c.current(ATTRIBUTION) as Uint8Array;
-    this.clickPos = c.current(CLICK_POS) as Int16Array;
-    this.clickNb = c.current(CLICK_NB) as Int16Array;
-    this.cpo = c.current(CPO) as Float32Array;
     this.categoryColumns = CATEGORY_COLUMNS.map((_, k) => c.current(FIRST_CATEGORY + k) as CategoryColumn);
     this.filled = 0;
     this.encoded = 0;
@@ -416,7 +418,12 @@ export class CriteoBuilder {
     const r = this.filled++;
     this.room--;
     const v = this.row;
-    this.timestamp[r] = v[TIMESTAMP_AT];
+    const time = v[TIMESTAMP_AT];
+    if (!this.wideTimes && !fitsWholeSeconds(time)) {
+      this.timestamp = this.columns.widen(TIMESTAMP, Float64Array) as Float64Array;
+      this.wideTimes = true;
+    }
+    this.timestamp[r] = time;
     this.conversion[r] = v[CONVERSION_AT];
     const conversionId = v[CONVERSION_ID_AT];
     // Only converted rows have one (~5% of the log), so these are numbered at once.
@@ -424,10 +431,6 @@ export class CriteoBuilder {
     this.click[r] = v[CLICK_AT];
     this.cost[r] = v[COST_AT];
     this.sinceClick[r] = v[SINCE_CLICK_AT];
-    this.attribution[r] = v[ATTRIBUTION_AT];
-    this.clickPos[r] = v[CLICK_POS_AT];
-    this.clickNb[r] = v[CLICK_NB_AT];
-    this.cpo[r] = v[CPO_AT];
     this.goodRows++;
     return r;
   }
@@ -443,9 +446,9 @@ export class CriteoBuilder {
     const r = this.storeCommon();
     const v = this.row;
     this.user[r] = v[UID_AT];
-    this.campaign[r] = v[CAMPAIGN_AT];
-    const raw = this.rawCategories;
     const at = r - this.encoded;
+    this.rawCampaigns[at] = v[CAMPAIGN_AT];
+    const raw = this.rawCategories;
     for (let k = 0; k < CATEGORY_COUNT; k++) raw[k * ENCODE_BATCH_ROWS + at] = v[FIRST_CATEGORY_AT + k];
     if (this.filled - this.encoded >= ENCODE_BATCH_ROWS) this.encodeIds();
   }
@@ -461,7 +464,7 @@ export class CriteoBuilder {
     const v = this.row;
     this.user[r] = (this.users as NumericIdTable).indexOf(v[UID_AT]);
     const campaign = this.campaigns.indexOf(v[CAMPAIGN_AT]);
-    this.campaign[r] = campaign;
+    this.fitCampaign(campaign)[r] = campaign;
     if (campaign === this.campaignIds.length) this.campaignIds.push(this.fieldText(buf, start, end, this.at.campaign));
     for (let k = 0; k < CATEGORY_COUNT; k++) {
       const category = this.categories[k].indexOf(v[FIRST_CATEGORY_AT + k]);
@@ -477,13 +480,22 @@ export class CriteoBuilder {
     const to = this.filled;
     if (from === to) return;
     encodeColumn(this.user, from, to, this.users as NumericIdTable, null);
-    encodeColumn(this.campaign, from, to, this.campaigns, this.campaignIds);
+    const rawCampaigns = this.rawCampaigns.subarray(0, to - from);
+    encodeColumn(rawCampaigns, 0, rawCampaigns.length, this.campaigns, this.campaignIds);
+    this.fitCampaign(this.campaigns.size - 1).set(rawCampaigns, from);
     for (let k = 0; k < CATEGORY_COUNT; k++) {
       const raw = this.rawCategories.subarray(k * ENCODE_BATCH_ROWS, k * ENCODE_BATCH_ROWS + (to - from));
       encodeColumn(raw, 0, raw.length, this.categories[k], this.categoryIds[k]);
       this.fitCategory(k, this.categories[k].size - 1).set(raw, from);
     }
     this.encoded = to;
+  }
+
+  /** The campaign column of the current chunk, widened first if an index up to `max` does not fit. */
+  private fitCampaign(max: number): CategoryColumn {
+    let column = this.campaign;
+    if (max > categoryLimit(column)) column = this.campaign = this.columns.fit(CAMPAIGN, max);
+    return column;
   }
 
   /** Category column k of the current chunk, widened first if an index up to `max` does not fit. */
@@ -508,18 +520,14 @@ export class CriteoBuilder {
     c.unreserve(this.room);
     this.room = 0;
     const rowCount = c.rowCount;
-    const timestamp = c.join(TIMESTAMP) as Float64Array;
+    const timestamp = c.join(TIMESTAMP) as TimeColumn;
     const user = c.join(USER) as Uint32Array;
-    const campaign = c.join(CAMPAIGN) as Uint32Array;
+    const campaign = c.join(CAMPAIGN) as CategoryColumn;
     const conversion = c.join(CONVERSION) as Uint8Array;
     const conversionId = c.join(CONVERSION_ID) as Int32Array;
     const click = c.join(CLICK) as Uint8Array;
     const cost = c.join(COST) as Float32Array;
     const timeSinceLastClick = c.join(SINCE_CLICK) as Float32Array;
-    const attribution = c.join(ATTRIBUTION) as Uint8Array;
-    const clickPos = c.join(CLICK_POS) as Int16Array;
-    const clickNb = c.join(CLICK_NB) as Int16Array;
-    const cpo = c.join(CPO) as Float32Array;
     const categories = CATEGORY_COLUMNS.map((_, k) => c.join(FIRST_CATEGORY + k) as CategoryColumn);
     return {
       rowCount,
@@ -537,7 +545,6 @@ export class CriteoBuilder {
       cost,
       hasCost: true,
       timeSinceLastClick,
-      extras: { attribution, clickPos, clickNb, cpo },
       categoryNames: [...CATEGORY_COLUMNS],
       categories,
       categoryIds: this.categoryIds,

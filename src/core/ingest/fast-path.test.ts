@@ -168,6 +168,19 @@ describe('NumericIdTable last-key cache', () => {
     expect(table.size).toBe(firstSeen.size);
   });
 
+  it.each([
+    ['uint32 ids', [7, 0, 4294967295, 7, 123_456], Uint32Array],
+    ['a negative id among them', [7, -1, 4294967295], Float64Array],
+    ['an id past 2^32 - 1', [7, 2 ** 32, 3], Float64Array],
+    ['a fraction', [7, 1.5], Float64Array],
+  ] as const)('reads the keys back by dense index, in the narrowest array (%s)', (_, keys, Type) => {
+    const table = new NumericIdTable(16);
+    for (const key of keys) table.indexOf(key);
+    const out = table.keys();
+    expect(out).toBeInstanceOf(Type);
+    expect(Array.from(out)).toEqual([...new Set(keys)]);
+  });
+
   it('keeps the cached key right across growth', () => {
     const table = new NumericIdTable(16);
     for (let k = 0; k < 1000; k++) {

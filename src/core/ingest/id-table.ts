@@ -59,9 +59,11 @@ export class NumericIdTable {
   /**
    * The key of each dense index, read back from the slots (so recording them
    * costs nothing while rows stream in): what the seeded sampling hashes.
+   * A Uint32Array when every key is a whole number in 0..2^32-1 (the
+   * Criteo log's 5.2 M user ids: 21 MB instead of 42), else a Float64Array.
    */
-  keys(): Float64Array {
-    const keys = new Float64Array(this.size);
+  keys(): Float64Array | Uint32Array {
+    const keys = this.other.size === 0 ? new Uint32Array(this.size) : new Float64Array(this.size);
     const slots = this.slots;
     for (let i = 0; i < slots.length; i += 2) {
       const stored = slots[i + 1];

@@ -13,7 +13,7 @@ import { groupJourneys, type JourneyIndex } from '../journeys';
 import type { PreparedData, PreparedEvents, PreparedJourneys, Sequences } from '../prepared';
 import { Split } from '../prepared';
 import type { CampaignSampling, PrepareSettings } from '../settings';
-import { MODEL_CATEGORY_COLUMNS, type EventTable } from '../table';
+import { MODEL_CATEGORY_COLUMNS, emptyCategoryColumn, type CategoryColumn, type EventTable } from '../table';
 import { idKey, rankKey, rankStarts } from './hash';
 import { sortIndexByKey } from './sort';
 import { userAttributeColumns, userInputs, withUserInputs } from './user-attributes';
@@ -284,20 +284,21 @@ export function prepareJourneys(
 // deoptimised (measured: several times slower on a 1 M-row log).
 
 /** How many times each value 0..size-1 occurs. */
-function countByIndex(values: Uint32Array, size: number): Uint32Array {
+function countByIndex(values: CategoryColumn, size: number): Uint32Array {
   const counts = new Uint32Array(size);
   for (let i = 0; i < values.length; i++) counts[values[i]]++;
   return counts;
 }
 
-function gatherValues(values: Uint32Array, index: Uint32Array): Uint32Array {
-  const out = new Uint32Array(index.length);
+/** values[index[i]] for each i, as wide as `values`. */
+function gatherValues(values: CategoryColumn, index: Uint32Array): CategoryColumn {
+  const out = emptyCategoryColumn(values, index.length);
   for (let i = 0; i < index.length; i++) out[i] = values[index[i]];
   return out;
 }
 
 /** Touchpoints per journey on the kept campaigns; `campaign` in grouped order (parallel to journeys.rows). */
-function keptLengths(journeys: JourneyIndex, campaign: Uint32Array, keepCampaign: Uint8Array): Uint32Array {
+function keptLengths(journeys: JourneyIndex, campaign: CategoryColumn, keepCampaign: Uint8Array): Uint32Array {
   const { offsets, count } = journeys;
   const length = new Uint32Array(count);
   for (let j = 0; j < count; j++) {
@@ -312,7 +313,7 @@ function keptLengths(journeys: JourneyIndex, campaign: Uint32Array, keepCampaign
 /** Marks each kept row with its prepared journey; returns the number of rows marked. `campaign` in grouped order. */
 function assignRows(
   journeys: JourneyIndex,
-  campaign: Uint32Array,
+  campaign: CategoryColumn,
   keepCampaign: Uint8Array,
   journeyOf: Int32Array,
   rowJourney: Int32Array,
@@ -411,7 +412,7 @@ function assignSplit(table: EventTable, journeys: JourneyIndex, journeyOf: Int32
 /** Each prepared journey's events, in time order: offsets (journeyCount + 1) and event indexes. */
 function eventsInJourneyOrder(
   journeys: JourneyIndex,
-  campaign: Uint32Array,
+  campaign: CategoryColumn,
   keepCampaign: Uint8Array,
   journeyOf: Int32Array,
   journeyCount: number,

@@ -1,17 +1,18 @@
 /**
- * Stable ordering of row indexes by a float64 key, for putting events in time
+ * Stable ordering of row indexes by a time key (float64 or uint32), for putting events in time
  * order. Logs come sorted by time (the Criteo file is), so this is a natural
  * merge sort: one linear pass when the input is already in order, a few merge
  * passes when it is made of a few sorted runs, O(n log n) at worst. It works on
  * typed arrays only; `Array.prototype.sort` with a comparator over 16.5 M
  * indexes takes many seconds.
  */
+import type { TimeColumn } from '../table';
 
 /**
  * Sorts `index` (in place) so that key[index[i]] never decreases; indexes with
  * equal keys keep their relative order. Returns `index`.
  */
-export function sortIndexByKey(index: Uint32Array, key: Float64Array): Uint32Array {
+export function sortIndexByKey(index: Uint32Array, key: TimeColumn): Uint32Array {
   const n = index.length;
   if (n < 2) return index;
 
@@ -47,7 +48,7 @@ export function sortIndexByKey(index: Uint32Array, key: Float64Array): Uint32Arr
   return index;
 }
 
-function mergeRuns(from: Uint32Array, to: Uint32Array, key: Float64Array, lo: number, mid: number, hi: number): void {
+function mergeRuns(from: Uint32Array, to: Uint32Array, key: TimeColumn, lo: number, mid: number, hi: number): void {
   let i = lo;
   let j = mid;
   let k = lo;
