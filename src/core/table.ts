@@ -2,7 +2,7 @@
  * The columnar impression log every other module reads.
  *
  * One entry per accepted row, in file order. No row objects: a 16.5 M-row
- * Criteo file must fit in about 80 bytes a row (see README, "Memory").
+ * Criteo file must fit in about 40 bytes a row (see README, issue 16's peak memory).
  */
 
 /** Criteo Attribution Modeling for Bidding, in file order. Found by name, never by position. */

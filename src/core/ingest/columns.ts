@@ -27,7 +27,7 @@ export type TypedArrayConstructor = { new (length: number): TypedArray };
 
 export const MAX_CHUNK_ROWS = 1 << 20;
 const FIRST_CHUNK_ROWS = 1 << 14;
-/** A pre-sized first chunk is kept as the column when it is at most this much larger than the rows (6%: ~80 bytes a row). */
+/** A pre-sized first chunk is kept as the column when it is at most this much larger than the rows (6%: ~2-3 bytes of a ~40-byte row). */
 const KEEP_SLACK = 1.06;
 
 export class ChunkedColumns {
