@@ -17,8 +17,10 @@
  *   impressions, served over every journey of the world.
  *
  * Reference rows: today's delivery scaled to the budget, the allocation the
- * app recommends by default (`defaultRecommendation`), and the truth's own
- * pitch search. Writes DIR/eval.json and DIR/eval.md and prints the tables.
+ * app recommends by default (`defaultRecommendation`; advice to keep today's
+ * split scored as today's delivery), the earlier rule's (`held_out`, on the
+ * same run), and the truth's own pitch search. The summary also gives each
+ * row's worst world-seed and how many world-seeds fell below delivery. Writes DIR/eval.json and DIR/eval.md and prints the tables.
  * Nothing here is tuned to make a method look better.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
