@@ -15,6 +15,10 @@
  * allocation picked for ranking best. A plain 90% interval on the best of K
  * would be too narrow (the winner's curse): the luckiest candidate on the
  * held-out journeys is also the one most likely to clear zero by chance.
+ * Those are the candidates' intervals, and the 'held-out' rule decides on
+ * them. The 'preferred' rule makes one comparison fixed before any judging
+ * (its method against today's split), so it decides on that comparison's
+ * plain 90% interval, from the same resamples.
  *
  * The scored journeys (the model-based methods' sample of test journeys) are
  * cut in two at random, seeded: pitches are chosen and the allocation is
@@ -273,7 +277,7 @@ function whyPreferred(
   const head = beats
     ? `${capitalise(words.name(preferred))}: ${reason}. On held-out journeys it gains ${words.against(preferred)}.`
     : `Keep today's split: ${words.name(preferred)} (${reason}) does not beat it by more than its 90% interval on held-out journeys (${words.against(preferred)}).`;
-  const other = top !== preferred ? ` The model ranks ${words.name(top)} first ${words.judged} (${formatGain(top.gain)}); that ranking is shown, not followed.` : '';
+  const other = top.method !== preferred.method ? ` The model ranks ${words.name(top)} first ${words.judged} (${formatGain(top.gain)}); that ranking is shown, not followed.` : '';
   return head + other;
 }
 

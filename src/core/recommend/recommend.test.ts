@@ -191,10 +191,23 @@ describe('defendedRecommendation', () => {
       expect(r.expected.interval90[1]).toBeLessThan(listed.interval90[1]);
       const top = r.candidates.find((c) => c.method !== TODAY)!;
       if (top.method !== PREFERRED_METHOD) expect(r.why).toContain(`The model ranks ${top.label}`);
+      else expect(r.why).not.toContain('The model ranks');
       // The earlier rule on the same inputs takes the model's best held-out allocation.
       const heldOut = await defendedRecommendation({ ...input, rule: 'held-out' });
       if (!heldOut.ok) throw new Error(heldOut.error);
       expect(heldOut.recommendation.method).toBe(top.method);
+    });
+
+    it('names the allocation the model ranks above the removal effect, and still recommends the removal effect', async () => {
+      // Right direction, weakly: the campaigns that work get a little more than today, so other allocations judge higher.
+      const modest = byCampaign([1.3, 1, 1.2, 1, 1, 1]);
+      const result = await defendedRecommendation({ ...base, weights: { ...weights, removal: modest }, scorer: planted(), budget: 500, pitches: [1] });
+      if (!result.ok) throw new Error(result.error);
+      const r = result.recommendation;
+      const top = r.candidates.find((c) => c.method !== TODAY)!;
+      expect(top.method).not.toBe(PREFERRED_METHOD);
+      expect(r.method).toBe(PREFERRED_METHOD);
+      expect(r.why).toContain(`The model ranks ${top.pitch !== undefined ? `${top.label} at pitch ${top.pitch}` : top.label} first`);
     });
 
     it("keeps today's split when the removal effect does not beat it, even where another allocation does", async () => {
