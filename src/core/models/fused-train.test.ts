@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRng, type Rng } from '../random';
 import { DEFAULT_TRAIN } from '../settings';
 import { useBackend } from './backend';
 import { FusedRegressionTrainer, FusedTrainer } from './fused-train';
 import type { AggregateInputs, StepInputs } from './inputs';
+import { readInto } from './lstm-js';
 import { createNetwork, defaultNetworkConfig, disposeNetwork, regressionLogits, sequenceForward, type DropoutMasks, type Network, type NetworkConfig } from './networks';
 import { plantedPrepared } from './testing';
 import { trainModel } from './train';
@@ -195,6 +196,39 @@ describe('the fused trainer', () => {
       disposeNetwork(b);
     });
   }
+
+  for (const kind of ['lstm', 'attention'] as const) {
+    // dataSync() on wasm slices the heap into a fresh ArrayBuffer per product, which a Chromium worker pays
+    // dearly for (issue 16: ~20% of the attention model's step in the tab); the products are read into the trainer's arrays.
+    it(`reads no matMul result through readSync in a batch on wasm (${kind})`, () => {
+      expect(tf.getBackend()).toBe('wasm');
+      const net = scaledNetwork(kind, 14);
+      const trainer = new FusedTrainer(net, { learningRate: 0.01 });
+      const rng = createRng(10);
+      const readSync = vi.spyOn(tf.backend(), 'readSync');
+      try {
+        for (let i = 0; i < 2; i++) trainer.trainBatch(batch(rng, 12, 5), labels(rng, 12), dropout(kind, rng, 12, 5, net.config));
+        expect(readSync).not.toHaveBeenCalled();
+      } finally {
+        readSync.mockRestore();
+      }
+      disposeNetwork(net);
+    });
+  }
+
+  it("readInto copies a tensor's values into the given array as dataSync gives them, and refuses what does not fit", () => {
+    const t = tf.tensor2d([1.5, -2, 3, 4e-8, 5, 6], [2, 3]);
+    const out = new Float32Array(8).fill(9);
+    const got = readInto(t, out);
+    expect(got.buffer).toBe(out.buffer);
+    expect([...got]).toEqual([...(t.dataSync() as Float32Array)]);
+    // Past the tensor's size, `out` keeps what it had.
+    expect([...out.subarray(6)]).toEqual([9, 9]);
+    expect(() => readInto(t, new Float32Array(5))).toThrow(/do not fit/);
+    const ints = tf.tensor1d([1, 2], 'int32');
+    expect(() => readInto(ints, new Float32Array(2))).toThrow(/float32/);
+    tf.dispose([t, ints]);
+  });
 
   it('moves every weight and leaks no tensor across batches', () => {
     const net = scaledNetwork('attention', 13);

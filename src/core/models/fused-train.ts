@@ -50,12 +50,14 @@ export interface RmspropSettings {
   epsilon?: number;
 }
 
-/** a [rows, inner] x b [inner, cols], both plain arrays, in the backend. */
-function matmul(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number): Float32Array {
+/** a [rows, inner] x b [inner, cols], both plain arrays, in the backend; the result in `alloc(key)`. */
+function matmul(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number, alloc: Alloc, key: string): Float32Array {
   const bt = tf.tensor2d(b, [inner, cols]);
-  const out = product(a, rows, inner, bt);
-  bt.dispose();
-  return out;
+  try {
+    return product(a, rows, inner, bt, alloc, key);
+  } finally {
+    bt.dispose();
+  }
 }
 
 /** [rows, cols] -> [cols, rows]. */
@@ -304,7 +306,7 @@ export class FusedTrainer extends FusedWeights {
       // so their gate inputs are never read and the products skip them (padding is most of a batch without buckets).
       active = activeRows(x.mask, N);
       emb = this.attentionEmbedding(x, active, K, F, E, inputScale, T);
-      const product = matmul(emb, active.length, E, this.p('lstmKernel').value, G);
+      const product = matmul(emb, active.length, E, this.p('lstmKernel').value, G, this.alloc, 'embKernel');
       const bias = this.p('lstmBias').value;
       xw = this.alloc('xw', N * G);
       for (let i = 0; i < active.length; i++) {
@@ -531,8 +533,8 @@ export class FusedTrainer extends FusedWeights {
     const dXA = this.alloc('dXActive', A * G);
     for (let i = 0; i < A; i++) dXA.set(dX.subarray(active[i] * G, (active[i] + 1) * G), i * G);
     // The 128 x 4H kernel: emb^T dX; the embedding's gradient: dX kernel^T.
-    addInto(this.p('lstmKernel').grad, matmul(transpose(emb, A, E, this.alloc('embT', A * E)), E, A, dXA, G));
-    const dEmb = matmul(dXA, A, G, transpose(this.p('lstmKernel').value, E, G, this.alloc('kernelT', E * G)), E);
+    addInto(this.p('lstmKernel').grad, matmul(transpose(emb, A, E, this.alloc('embT', A * E)), E, A, dXA, G, this.alloc, 'kernelGrad'));
+    const dEmb = matmul(dXA, A, G, transpose(this.p('lstmKernel').value, E, G, this.alloc('kernelT', E * G)), E, this.alloc, 'dEmb');
     const table = this.p('inputEmbedding');
     const nk = this.p('numericKernel').grad;
     const bias = this.p('embeddingBias').grad;

@@ -77,14 +77,40 @@ export function workspace(): Alloc {
   };
 }
 
-/** rows x cols product of a Float32Array [rows, inner] with a backend tensor [inner, cols], read back. */
-export function product(a: Float32Array, rows: number, inner: number, b: tf.Tensor2D): Float32Array {
+/** What the wasm backend offers to read a tensor where it lies in the heap, without a copy. */
+interface HeapBackend {
+  typedArrayFromHeap(info: { shape: number[]; dtype: tf.DataType; dataId: object }): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * A float32 tensor's values copied into `out` (its first t.size values, returned as a view).
+ * On wasm they are copied straight from the heap: dataSync() slices the heap
+ * into a fresh ArrayBuffer per call, and in a Chromium worker a fresh
+ * ArrayBuffer costs far more than in Node (measured in a worker: a 64 KB
+ * slice ~1 ms against ~15 us in Node, copying into an existing array ~2-4 us
+ * in both), which made the fused trainer ~20% readSync in the tab.
+ * Other backends read through dataSync (cpu: no copy, the values it holds).
+ */
+export function readInto(t: tf.Tensor, out: Float32Array): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`readInto reads float32 tensors, not ${t.dtype}`);
+  if (out.length < t.size) throw new Error(`readInto: ${t.size} values do not fit in ${out.length}`);
+  const view = out.length === t.size ? out : out.subarray(0, t.size);
+  const backend = tf.backend() as Partial<HeapBackend>;
+  if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') view.set(backend.typedArrayFromHeap(t));
+  else view.set(t.dataSync() as Float32Array);
+  return view;
+}
+
+/** rows x cols product of a Float32Array [rows, inner] with a backend tensor [inner, cols], read back into `alloc(key)`. */
+export function product(a: Float32Array, rows: number, inner: number, b: tf.Tensor2D, alloc: Alloc = fresh, key = 'product'): Float32Array {
   const x = tf.tensor2d(a, [rows, inner]);
   const y = tf.matMul(x, b);
-  const out = y.dataSync() as Float32Array;
-  x.dispose();
-  y.dispose();
-  return out;
+  try {
+    return readInto(y, alloc(key, rows * b.shape[1]));
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
 }
 
 /**
@@ -158,7 +184,7 @@ export function lstmForward(
           hInT[j * N + b * T + t] = v;
         }
       }
-      rec = product(hIn.subarray(0, k * H), k, H, recurrent);
+      rec = product(hIn.subarray(0, k * H), k, H, recurrent, alloc, 'rec');
     }
     for (let b = 0; b < B; b++) {
       const row = b * T + t;
@@ -251,7 +277,7 @@ export function lstmBackward(
     }
     // Before the first step h is the zero start state: nothing flows further back.
     if (t === 0 || k === 0) continue;
-    const back = product(dzStep.subarray(0, k * G), k, G, recurrentT);
+    const back = product(dzStep.subarray(0, k * G), k, G, recurrentT, alloc, 'back');
     for (let i = 0; i < k; i++) {
       const hb = live[i] * H;
       const ib = i * H;
@@ -278,11 +304,13 @@ export function lstmBackward(
   const a = tf.tensor2d(hCols, [H, A]);
   const d = tf.tensor2d(dRows, [A, G]);
   const dRt = tf.matMul(a, d);
-  const dR = dRt.dataSync() as Float32Array;
-  a.dispose();
-  d.dispose();
-  dRt.dispose();
-  return { dX, dR };
+  try {
+    return { dX, dR: readInto(dRt, alloc('dR', H * G)) };
+  } finally {
+    a.dispose();
+    d.dispose();
+    dRt.dispose();
+  }
 }
 
 /**

@@ -28,7 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureLayout } from './inputs';
-import { sigmoid32, tanh32 } from './lstm-js';
+import { readInto, sigmoid32, tanh32 } from './lstm-js';
 import { ATTENTION_FLOOR, type Network } from './networks';
 import type { SequenceBatch } from './scorer';
 
@@ -229,6 +229,8 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
 
   const z = new Float64Array(G);
   const hIn = new Float32Array(Math.min(LEVEL_CHUNK, nodes) * H);
+  // Read into one array: a fresh one per chunk (dataSync) costs more than the copy in a browser worker (lstm-js.ts, readInto).
+  const recOut = new Float32Array(Math.min(LEVEL_CHUNK, nodes) * G);
   for (let d = 0; d <= maxDepth; d++) {
     for (let from = start[d]; from < start[d + 1]; from += LEVEL_CHUNK) {
       const to = Math.min(start[d + 1], from + LEVEL_CHUNK);
@@ -239,9 +241,12 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
         for (let i = 0; i < rows; i++) hIn.set(hAll.subarray(parent[byDepth[from + i]] * H, (parent[byDepth[from + i]] + 1) * H), i * H);
         const x = tf.tensor2d(hIn.subarray(0, rows * H), [rows, H]);
         const y = tf.matMul(x, w.recurrent);
-        rec = y.dataSync() as Float32Array;
-        x.dispose();
-        y.dispose();
+        try {
+          rec = readInto(y, recOut);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
       }
       for (let i = 0; i < rows; i++) {
         const n = byDepth[from + i];
