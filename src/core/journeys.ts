@@ -67,12 +67,12 @@ export function groupJourneys(table: EventTable, batchRows = KEY_BATCH_ROWS): Jo
     const conversion = keys.conversion.subarray(0, size);
     const time = keys.time.subarray(0, size);
     const flag = keys.flag.subarray(0, size);
-    const batchRows = rows.subarray(lo, lo + size);
-    gatherKeys(batchRows, table.conversionId, table.timestamp, table.conversion, conversion, time, flag);
+    const order = rows.subarray(lo, lo + size);
+    gatherKeys(order, table.conversionId, table.timestamp, table.conversion, conversion, time, flag);
     for (let u = first; u < last; u++) {
       const from = userStart[u] - lo;
       const to = userStart[u + 1] - lo;
-      sortBlock(batchRows, conversion, time, flag, from, to);
+      sortBlock(order, conversion, time, flag, from, to);
       for (let k = from; k < to; k++) {
         const starts = k === from || conversion[k] !== conversion[k - 1];
         if (starts) count++;
