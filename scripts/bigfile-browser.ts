@@ -3,7 +3,7 @@
  * suite, and reports how long each takes to reach an error or a summary and
  * whether the page stayed responsive meanwhile. Not part of CI.
  *
- *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv] [--repeat N] [--dist dist] [--port 4174] [--timeline FILE.json]
+ *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv,floor-byob,floor-fflate,floor-slices,floor-reader-sync] [--repeat N] [--dist dist] [--port 4174] [--timeline FILE.json]
  *   npm run bench:ingest-browser   (the ingest figures of issue 16: the floors and both full-size files, twice each)
  *
  * Files are made once and cached in ~/.cache/attribution-lab/:
@@ -14,9 +14,12 @@
  * - criteo-16.5M.tsv: the same log inflated once (the `tsv` case).
  *
  * The floor cases do not load the app: a blank page hands the picked file to
- * a bare worker that only reads it (`floor-tsv`: File.stream()) or only
- * inflates it (`floor-gz`: File.stream() through DecompressionStream), and
- * count bytes: what no ingest in this browser can beat.
+ * a bare worker that only reads it (`floor-tsv`: File.stream(); `floor-byob`: the same into one
+ * reused buffer, as the ingest reads; `floor-slices`:
+ * 8 MiB Blob.arrayBuffer() slices; `floor-reader-sync`: the same through
+ * FileReaderSync) or only inflates it (`floor-gz`: File.stream() through
+ * DecompressionStream; `floor-fflate`: through fflate's Gunzip), and counts
+ * bytes: what an ingest reading that way cannot beat.
  *
  * Responsiveness: every 500 ms the script times a page.evaluate round trip;
  * a busy main thread shows up as a long round trip. Memory: the summed RSS of
@@ -47,8 +50,8 @@ interface Case {
   label: string;
   /** The file as picked (a symlink when the cached name would give away its type). */
   path: () => Promise<string>;
-  /** A floor case: the file is only read (none) or only inflated (gzip) in a bare worker, no app. */
-  floor?: 'none' | 'gzip';
+  /** A floor case: the file is only read or only inflated in a bare worker, no app (see FLOOR_WORKER). */
+  floor?: Floor;
 }
 
 /** One sample of the timeline (--timeline): seconds since the pick, memory, and what the page showed. */
@@ -153,6 +156,9 @@ function aliasAs(target: string, name: string): string {
   return alias;
 }
 
+/** How a floor case reads the file: File.stream() (none), through DecompressionStream (gzip) or fflate, or in slices. */
+type Floor = 'none' | 'byob' | 'gzip' | 'fflate' | 'slices' | 'reader-sync';
+
 const CASES: Case[] = [
   { key: 'random', label: '1 GiB of random bytes', path: randomBytesFile },
   { key: 'line', label: '50 MB single line', path: oneLineFile },
@@ -160,6 +166,10 @@ const CASES: Case[] = [
   { key: 'tsv', label: '16.5 M-row Criteo log (plain .tsv)', path: criteoTsvFile },
   { key: 'floor-gz', label: 'floor: DecompressionStream alone in a worker (.tsv.gz)', path: criteoFile, floor: 'gzip' },
   { key: 'floor-tsv', label: 'floor: File.stream() read alone in a worker (.tsv)', path: criteoTsvFile, floor: 'none' },
+  { key: 'floor-byob', label: 'floor: File.stream() BYOB reads into one 1 MiB buffer alone in a worker (.tsv)', path: criteoTsvFile, floor: 'byob' },
+  { key: 'floor-fflate', label: "floor: fflate's Gunzip alone in a worker (.tsv.gz)", path: criteoFile, floor: 'fflate' },
+  { key: 'floor-slices', label: 'floor: 8 MiB Blob.arrayBuffer() slices alone in a worker (.tsv)', path: criteoTsvFile, floor: 'slices' },
+  { key: 'floor-reader-sync', label: 'floor: 8 MiB FileReaderSync slices alone in a worker (.tsv)', path: criteoTsvFile, floor: 'reader-sync' },
 ];
 
 /** Summed PSS in MB (from smaps_rollup; 0 where the kernel lacks it). */
@@ -241,33 +251,68 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
  */
 const FLOOR_WORKER = `
 onmessage = async (event) => {
-  const { file, gzip } = event.data;
+  const { file, floor } = event.data;
   const started = performance.now();
-  let stream = file.stream();
-  if (gzip) stream = stream.pipeThrough(new DecompressionStream('gzip'));
-  const reader = stream.getReader();
   let bytes = 0;
   let chunks = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  const take = (value) => {
     bytes += value.length;
     chunks++;
+  };
+  if (floor === 'slices' || floor === 'reader-sync') {
+    // The file read in 8 MiB slices: Blob.arrayBuffer() per slice, or FileReaderSync.
+    const step = 8 << 20;
+    const sync = floor === 'reader-sync' ? new FileReaderSync() : null;
+    for (let at = 0; at < file.size; at += step) {
+      const slice = file.slice(at, Math.min(file.size, at + step));
+      take(new Uint8Array(sync ? sync.readAsArrayBuffer(slice) : await slice.arrayBuffer()));
+    }
+  } else if (floor === 'byob') {
+    // Into one reused 1 MiB buffer, as the app's ingest reads a plain file.
+    const reader = file.stream().getReader({ mode: 'byob' });
+    let buffer = new ArrayBuffer(1 << 20);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) break;
+      take(value);
+      buffer = value.buffer;
+    }
+  } else if (floor === 'fflate') {
+    // fflate's streaming Gunzip (its UMD build is prepended to this worker).
+    const gunzip = new self.fflate.Gunzip((chunk) => take(chunk));
+    const reader = file.stream().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      gunzip.push(done ? new Uint8Array(0) : value, done);
+      if (done) break;
+    }
+  } else {
+    let stream = file.stream();
+    if (floor === 'gzip') stream = stream.pipeThrough(new DecompressionStream('gzip'));
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      take(value);
+    }
   }
   postMessage({ bytes, chunks, ms: performance.now() - started });
 };`;
 
+/** fflate's UMD build, for the fflate floor's worker. */
+const FFLATE_UMD = readFileSync(new URL('../node_modules/fflate/umd/index.js', import.meta.url), 'utf8');
+
 /** Picks the file on a blank page and times a bare worker reading (or inflating) it. */
-async function startFloor(page: Page, path: string, gzip: boolean): Promise<() => Promise<{ outcome: Outcome['outcome']; message: string }>> {
+async function startFloor(page: Page, path: string, floor: Floor): Promise<() => Promise<{ outcome: Outcome['outcome']; message: string }>> {
   await page.setContent('<input type="file" id="file">');
   await page.locator('#file').setInputFiles(path);
   // A string, not a function: this program is compiled without the DOM's types.
   const result = page.evaluate(`new Promise((resolve, reject) => {
     const file = document.getElementById('file').files[0];
-    const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(FLOOR_WORKER)}], { type: 'text/javascript' })));
+    const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify((floor === 'fflate' ? FFLATE_UMD + ';\n' : '') + FLOOR_WORKER)}], { type: 'text/javascript' })));
     worker.onmessage = (event) => { worker.terminate(); resolve(event.data); };
     worker.onerror = (event) => reject(new Error(event.message));
-    worker.postMessage({ file, gzip: ${gzip} });
+    worker.postMessage({ file, floor: ${JSON.stringify(floor)} });
   })`) as Promise<{ bytes: number; chunks: number; ms: number }>;
   return async () => {
     try {
@@ -279,7 +324,7 @@ async function startFloor(page: Page, path: string, gzip: boolean): Promise<() =
   };
 }
 
-async function runCase(browser: Browser, url: string, label: string, path: string, floor?: 'none' | 'gzip', timeline?: Sample[]): Promise<Outcome> {
+async function runCase(browser: Browser, url: string, label: string, path: string, floor?: Floor, timeline?: Sample[]): Promise<Outcome> {
   const page: Page = await browser.newPage();
   let crashed = false;
   page.on('crash', () => (crashed = true));
@@ -356,7 +401,7 @@ async function runCase(browser: Browser, url: string, label: string, path: strin
     };
   };
   if (floor) {
-    const finished = await (await startFloor(page, path, floor === 'gzip'))();
+    const finished = await (await startFloor(page, path, floor))();
     return finish(finished.outcome, async () => ({ message: finished.message }));
   }
   await page.getByTestId('file-input').setInputFiles(path);
