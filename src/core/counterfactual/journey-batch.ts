@@ -15,6 +15,11 @@ import { DEFAULT_NO_ADS, type NoAdsScore } from '../settings';
 /** Calls to `scorer.score` take this many journeys unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 2048;
 
+/** Journeys up to this many steps have their variants remembered (the kept steps fit one 31-bit number). */
+const MEMO_MAX_STEPS = 31;
+/** Variants remembered at most per batcher (some 50 MB of Map entries): past it, new ones are scored and not kept. */
+const MEMO_MAX_ENTRIES = 1 << 20;
+
 /** Thrown (as the DOM does) when an AbortSignal fires between batches. */
 export function abortError(): Error {
   const error = new Error('Stopped before the end.');
@@ -50,6 +55,16 @@ export class JourneyBatcher {
   scored = 0;
   /** Calls to `scorer.score`. */
   calls = 0;
+  /**
+   * With `remember`: each variant's probability by journey and kept steps
+   * (journey * 2^31 + a bit per kept step), for callers that ask for the same
+   * variant again (the replay's pitches and models, the judge's allocations,
+   * Shapley's coalitions). The scorer is a pure function of the variant, so
+   * the answer is the one it would give again.
+   */
+  private readonly memo: Map<number, number> | null;
+  /** The memo key of each queued slot, -1 when it is not to be remembered. */
+  private readonly slotKey: Float64Array;
 
   constructor(
     private readonly seq: Sequences,
@@ -57,7 +72,11 @@ export class JourneyBatcher {
     readonly capacity: number = DEFAULT_BATCH_SIZE,
     private readonly signal?: AbortSignal,
     noAds: NoAdsScore = DEFAULT_NO_ADS,
+    /** Remember each variant's probability and answer a repeat from memory (see `memo`). */
+    remember = false,
   ) {
+    this.memo = remember && seq.steps <= MEMO_MAX_STEPS ? new Map() : null;
+    this.slotKey = new Float64Array(capacity).fill(-1);
     this.scoresEmpty = noAds === 'model' && scorer.scoresEmptyJourneys === true;
     const steps = seq.steps;
     this.categoryColumns = seq.categoryColumns;
@@ -85,11 +104,32 @@ export class JourneyBatcher {
    * scorer contract says).
    */
   async add(journey: number, keep: (step: number) => boolean, target: Float64Array, index: number): Promise<number> {
+    let key = -1;
+    if (this.memo) {
+      let bits = 0;
+      let kept = 0;
+      const length = this.seq.length[journey];
+      for (let s = 0; s < length; s++) {
+        if (keep(s)) {
+          bits |= 1 << s;
+          kept++;
+        }
+      }
+      if (kept > 0 || this.scoresEmpty) {
+        key = journey * 2 ** MEMO_MAX_STEPS + (bits >>> 0);
+        const known = this.memo.get(key);
+        if (known !== undefined) {
+          target[index] = known;
+          return kept;
+        }
+      }
+    }
     const kept = this.write(journey, keep);
     if (kept === 0 && !this.scoresEmpty) {
       target[index] = 0;
       return 0;
     }
+    this.slotKey[this.batch.count] = key;
     this.targets[this.batch.count] = target;
     this.targetIndex[this.batch.count] = index;
     this.batch.count++;
@@ -120,6 +160,10 @@ export class JourneyBatcher {
       throw new Error(`The ${this.scorer.name} model returned ${probabilities.length} probabilities for ${count} journeys.`);
     }
     for (let i = 0; i < count; i++) this.targets[i][this.targetIndex[i]] = probabilities[i];
+    const memo = this.memo;
+    if (memo) {
+      for (let i = 0; i < count && memo.size < MEMO_MAX_ENTRIES; i++) if (this.slotKey[i] >= 0) memo.set(this.slotKey[i], probabilities[i]);
+    }
     this.scored += count;
     this.calls++;
     this.batch.count = 0;

@@ -132,6 +132,40 @@ describe('modelReplay', () => {
     expect(a.byModel.m.map((p) => p.interval)).toEqual(b.byModel.m.map((p) => p.interval));
   });
 
+  it('scores each distinct variant of a journey once across models and pitches, with the values a replay of each point alone gives', async () => {
+    const rng = createRng(7);
+    const list = Array.from({ length: 150 }, () => {
+      const length = 1 + rng.int(4);
+      const start = rng.int(400);
+      return {
+        campaigns: Array.from({ length }, () => rng.int(4)),
+        times: Array.from({ length }, (_, k) => start + k * (1 + rng.int(20))),
+        converted: rng.next() < 0.4,
+      };
+    });
+    const data = buildPrepared(labelled(list), { campaigns: 4 });
+    // A model that gives every kept set its own value, so that a wrong variant would show.
+    const scorer = () => functionScorer('sets', (j) => 0.05 + 0.01 * j.steps.reduce((a, s, k) => a + (s + 1) * (j.campaigns[k] + 1), 0) + 0.1 * j.numeric[0][0]);
+    const weights = { a: { c0: 1, c1: 3, c2: 0.5, c3: 2 }, b: { c0: 1, c1: 1, c2: 1, c3: 1 } };
+    const pitches = [0.5, 1, 2];
+    const together = scorer();
+    const all = await modelReplay(data, together, weights, { pitches, budget: 120, batchSize: 16 });
+    if (!all.ok) throw new Error(all.error);
+    let alone = 0;
+    for (const [m, w] of Object.entries(weights)) {
+      for (const [k, pitch] of pitches.entries()) {
+        const one = scorer();
+        const point = await modelReplay(data, one, { [m]: w }, { pitches: [pitch], budget: 120, batchSize: 16 });
+        if (!point.ok) throw new Error(point.error);
+        expect(all.byModel[m][k]).toEqual(point.byModel[m][0]);
+        alone += point.scored;
+      }
+    }
+    // Six points replayed alone score the unchanged journeys six times over, and any variant two points share twice.
+    expect(all.scored).toBe(together.calls.reduce((a, b) => a + b, 0));
+    expect(all.scored).toBeLessThan(alone - 5 * all.journeys);
+  });
+
   it('clips negative weights to 0 and says so', async () => {
     const data = buildPrepared(labelled([{ campaigns: [0, 1], times: [1, 2], converted: true }]));
     const result = await modelReplay(data, labelModel, { m: { c0: 1, c1: -2 } }, { budget: 2, pitches: [1] });
