@@ -57,10 +57,12 @@ export class JourneyBatcher {
   calls = 0;
   /**
    * With `remember`: each variant's probability by journey and kept steps
-   * (journey * 2^31 + a bit per kept step), for callers that ask for the same
-   * variant again (the replay's pitches and models, the judge's allocations,
-   * Shapley's coalitions). The scorer is a pure function of the variant, so
-   * the answer is the one it would give again.
+   * (journey * 2^31 + a bit per kept step), for a caller that asks for the
+   * same variant again (the model-judged replay's models and pitches; the
+   * allocation judge keeps a cache of its own, and removal's and Shapley's
+   * variants seldom repeat). The scorer is a pure function of the variant, so
+   * the answer is the one it would give again. Off when a key would not be
+   * exact (journeys longer than 31 steps, or over 2^22 journeys).
    */
   private readonly memo: Map<number, number> | null;
   /** The memo key of each queued slot, -1 when it is not to be remembered. */
@@ -75,7 +77,7 @@ export class JourneyBatcher {
     /** Remember each variant's probability and answer a repeat from memory (see `memo`). */
     remember = false,
   ) {
-    this.memo = remember && seq.steps <= MEMO_MAX_STEPS ? new Map() : null;
+    this.memo = remember && seq.steps <= MEMO_MAX_STEPS && seq.length.length <= 2 ** (53 - MEMO_MAX_STEPS) ? new Map() : null;
     this.slotKey = new Float64Array(capacity).fill(-1);
     this.scoresEmpty = noAds === 'model' && scorer.scoresEmptyJourneys === true;
     const steps = seq.steps;
