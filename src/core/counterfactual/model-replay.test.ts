@@ -18,6 +18,20 @@ function labelled(list: { campaigns: number[]; times: number[]; converted: boole
   }));
 }
 
+/** Seeded journeys of 1..longest touchpoints on `campaigns` campaigns, starting within `span`, up to `gap` apart; 40% converted. */
+function randomList(seed: number, o: { journeys: number; longest: number; campaigns: number; span: number; gap: number }) {
+  const rng = createRng(seed);
+  return Array.from({ length: o.journeys }, () => {
+    const length = 1 + rng.int(o.longest);
+    const start = rng.int(o.span);
+    return {
+      campaigns: Array.from({ length }, () => rng.int(o.campaigns)),
+      times: Array.from({ length }, (_, k) => start + k * (1 + rng.int(o.gap))),
+      converted: rng.next() < 0.4,
+    };
+  });
+}
+
 describe('modelReplay', () => {
   it('the worked example: with the label model, only journey A receives every impression and converts', async () => {
     // Events (time, journey, campaign): 1 A x, 2 B y, 2 C x, 3 A y, 4 B x, 5 C y, 6 D y, 7 A x, 8 D x, 9 E y.
@@ -40,16 +54,7 @@ describe('modelReplay', () => {
   });
 
   it.each([1, 2, 3])('seed %i: with the label model, expected conversions = converted journeys that received all their impressions', async (seed) => {
-    const rng = createRng(seed);
-    const list = Array.from({ length: 120 }, () => {
-      const length = 1 + rng.int(5);
-      const start = rng.int(500);
-      return {
-        campaigns: Array.from({ length }, () => rng.int(5)),
-        times: Array.from({ length }, (_, k) => start + k * (1 + rng.int(30))),
-        converted: rng.next() < 0.4,
-      };
-    });
+    const list = randomList(seed, { journeys: 120, longest: 5, campaigns: 5, span: 500, gap: 30 });
     const data = buildPrepared(labelled(list), { campaigns: 5 });
     const weights = { a: { c0: 1, c1: 3, c2: 0.5, c3: 2, c4: 1 }, b: { c0: 1, c1: 1, c2: 1, c3: 1, c4: 1 } };
     const pitches = [0.5, 1, 2];
@@ -133,16 +138,7 @@ describe('modelReplay', () => {
   });
 
   it('scores each distinct variant of a journey once across models and pitches, with the values a replay of each point alone gives', async () => {
-    const rng = createRng(7);
-    const list = Array.from({ length: 150 }, () => {
-      const length = 1 + rng.int(4);
-      const start = rng.int(400);
-      return {
-        campaigns: Array.from({ length }, () => rng.int(4)),
-        times: Array.from({ length }, (_, k) => start + k * (1 + rng.int(20))),
-        converted: rng.next() < 0.4,
-      };
-    });
+    const list = randomList(7, { journeys: 150, longest: 4, campaigns: 4, span: 400, gap: 20 });
     const data = buildPrepared(labelled(list), { campaigns: 4 });
     // A model that gives every kept set its own value, so that a wrong variant would show.
     const scorer = () => functionScorer('sets', (j) => 0.05 + 0.01 * j.steps.reduce((a, s, k) => a + (s + 1) * (j.campaigns[k] + 1), 0) + 0.1 * j.numeric[0][0]);
