@@ -28,7 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureLayout } from './inputs';
-import { readInto, sigmoid32, tanh32 } from './lstm-js';
+import { product, sigmoid32, tanh32, type Alloc } from './lstm-js';
 import { ATTENTION_FLOOR, type Network } from './networks';
 import type { SequenceBatch } from './scorer';
 
@@ -229,8 +229,9 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
 
   const z = new Float64Array(G);
   const hIn = new Float32Array(Math.min(LEVEL_CHUNK, nodes) * H);
-  // Read into one array: a fresh one per chunk (dataSync) costs more than the copy in a browser worker (lstm-js.ts, readInto).
+  // Products read into one array: a fresh one per chunk (dataSync) costs more than the copy in a browser worker (lstm-js.ts, readInto).
   const recOut = new Float32Array(Math.min(LEVEL_CHUNK, nodes) * G);
+  const intoRecOut: Alloc = (_key, size) => recOut.subarray(0, size);
   for (let d = 0; d <= maxDepth; d++) {
     for (let from = start[d]; from < start[d + 1]; from += LEVEL_CHUNK) {
       const to = Math.min(start[d + 1], from + LEVEL_CHUNK);
@@ -239,14 +240,7 @@ export function prefixLogits(w: PrefixWeights, layout: FeatureLayout, batch: Seq
       let rec: Float32Array | null = null;
       if (d > 0) {
         for (let i = 0; i < rows; i++) hIn.set(hAll.subarray(parent[byDepth[from + i]] * H, (parent[byDepth[from + i]] + 1) * H), i * H);
-        const x = tf.tensor2d(hIn.subarray(0, rows * H), [rows, H]);
-        const y = tf.matMul(x, w.recurrent);
-        try {
-          rec = readInto(y, recOut);
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
+        rec = product(hIn.subarray(0, rows * H), rows, H, w.recurrent, intoRecOut);
       }
       for (let i = 0; i < rows; i++) {
         const n = byDepth[from + i];
