@@ -175,12 +175,16 @@ describe('defendedRecommendation', () => {
     const right = byCampaign([1.2, 0.01, 0.8, 0.01, 0.01, 0.01]);
     /** Removal effects that point at the campaigns that do nothing. */
     const wrong = byCampaign([0.001, 1, 0.001, 1, 1, 1]);
+    /** The recommendation made, or the test fails with the reason none was. */
+    const made = async (input: Parameters<typeof defendedRecommendation>[0]) => {
+      const result = await defendedRecommendation(input);
+      if (!result.ok) throw new Error(result.error);
+      return result.recommendation;
+    };
 
     it('recommends the removal effect when its interval beats today, and names the allocation the model ranks first', async () => {
       const input = { ...base, weights: { ...weights, removal: right }, scorer: planted(), budget: 500 };
-      const result = await defendedRecommendation(input);
-      if (!result.ok) throw new Error(result.error);
-      const r = result.recommendation;
+      const r = await made(input);
       expect(r.method).toBe(PREFERRED_METHOD);
       expect(r.expected.interval90[0]).toBeGreaterThan(0);
       expect(r.why).toMatch(/^Removal effect.* at pitch [\d.]+: the method the app opens on/);
@@ -193,17 +197,13 @@ describe('defendedRecommendation', () => {
       if (top.method !== PREFERRED_METHOD) expect(r.why).toContain(`The model ranks ${top.label}`);
       else expect(r.why).not.toContain('The model ranks');
       // The earlier rule on the same inputs takes the model's best held-out allocation.
-      const heldOut = await defendedRecommendation({ ...input, rule: 'held-out' });
-      if (!heldOut.ok) throw new Error(heldOut.error);
-      expect(heldOut.recommendation.method).toBe(top.method);
+      expect((await made({ ...input, rule: 'held-out' })).method).toBe(top.method);
     });
 
     it('names the allocation the model ranks above the removal effect, and still recommends the removal effect', async () => {
       // Right direction, weakly: the campaigns that work get a little more than today, so other allocations judge higher.
       const modest = byCampaign([1.3, 1, 1.2, 1, 1, 1]);
-      const result = await defendedRecommendation({ ...base, weights: { ...weights, removal: modest }, scorer: planted(), budget: 500, pitches: [1] });
-      if (!result.ok) throw new Error(result.error);
-      const r = result.recommendation;
+      const r = await made({ ...base, weights: { ...weights, removal: modest }, scorer: planted(), budget: 500, pitches: [1] });
       const top = r.candidates.find((c) => c.method !== TODAY)!;
       expect(top.method).not.toBe(PREFERRED_METHOD);
       expect(r.method).toBe(PREFERRED_METHOD);
@@ -212,18 +212,14 @@ describe('defendedRecommendation', () => {
 
     it("keeps today's split when the removal effect does not beat it, even where another allocation does", async () => {
       const input = { ...base, weights: { ...weights, removal: wrong }, scorer: planted(), budget: 500 };
-      const result = await defendedRecommendation(input);
-      if (!result.ok) throw new Error(result.error);
-      const r = result.recommendation;
+      const r = await made(input);
       expect(r.method).toBe(TODAY);
       expect(r.allocation).toEqual(r.today);
       expect(r.why).toMatch(/^Keep today's split: removal effect.* does not beat it/);
       const removal = r.candidates.find((c) => c.method === PREFERRED_METHOD)!;
       expect(removal.interval90[0]).toBeLessThanOrEqual(0);
       // The model's ranking alone would have moved the budget.
-      const heldOut = await defendedRecommendation({ ...input, rule: 'held-out' });
-      if (!heldOut.ok) throw new Error(heldOut.error);
-      expect(heldOut.recommendation.method).not.toBe(TODAY);
+      expect((await made({ ...input, rule: 'held-out' })).method).not.toBe(TODAY);
     });
   });
 
