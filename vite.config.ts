@@ -7,8 +7,9 @@ import { VitePWA } from 'vite-plugin-pwa';
  * load code and open connections only to the page's own origin, so an
  * impression log cannot leave the machine even through a bug or a hostile
  * dependency.
- * - 'wasm-unsafe-eval': the tfjs wasm backend compiles its .wasm files; it
- *   allows WebAssembly compilation only, not eval() or new Function().
+ * - 'wasm-unsafe-eval': the tfjs wasm backend and the .gz inflater
+ *   (zlib-streams.wasm) compile their .wasm files; it allows WebAssembly
+ *   compilation only, not eval() or new Function().
  * - blob: workers: emscripten and comlink-style helpers may start workers from blob URLs.
  * - blob: scripts: tfjs's threaded wasm build starts each pthread as a classic
  *   worker that importScripts() a blob: copy of the Emscripten module, made in

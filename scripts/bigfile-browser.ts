@@ -3,7 +3,7 @@
  * suite, and reports how long each takes to reach an error or a summary and
  * whether the page stayed responsive meanwhile. Not part of CI.
  *
- *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-tsv,floor-byob,floor-fflate,floor-slices,floor-reader-sync] [--repeat N] [--dist dist] [--port 4174] [--timeline FILE.json]
+ *   npm run build && npx tsx scripts/bigfile-browser.ts [--only random,line,criteo,tsv,floor-gz,floor-wasm,floor-tsv,floor-byob,floor-fflate,floor-slices,floor-reader-sync] [--repeat N] [--dist dist] [--port 4174] [--timeline FILE.json]
  *   npm run bench:ingest-browser   (the ingest figures of issue 16: the floors and both full-size files, twice each)
  *
  * Files are made once and cached in ~/.cache/attribution-lab/:
@@ -18,8 +18,9 @@
  * reused buffer, as the ingest reads; `floor-slices`:
  * 8 MiB Blob.arrayBuffer() slices; `floor-reader-sync`: the same through
  * FileReaderSync) or only inflates it (`floor-gz`: File.stream() through
- * DecompressionStream; `floor-fflate`: through fflate's Gunzip), and counts
- * bytes: what an ingest reading that way cannot beat.
+ * DecompressionStream; `floor-wasm`: through zlib-streams' wasm build into one
+ * reused buffer, as the app's inflate worker does; `floor-fflate`: through
+ * fflate's Gunzip), and counts bytes: what an ingest reading that way cannot beat.
  *
  * Responsiveness: every 500 ms the script times a page.evaluate round trip;
  * a busy main thread shows up as a long round trip. Memory: the summed RSS of
@@ -157,7 +158,7 @@ function aliasAs(target: string, name: string): string {
 }
 
 /** How a floor case reads the file: File.stream() (none), through DecompressionStream (gzip) or fflate, or in slices. */
-type Floor = 'none' | 'byob' | 'gzip' | 'fflate' | 'slices' | 'reader-sync';
+type Floor = 'none' | 'byob' | 'gzip' | 'fflate' | 'wasm' | 'slices' | 'reader-sync';
 
 const CASES: Case[] = [
   { key: 'random', label: '1 GiB of random bytes', path: randomBytesFile },
@@ -167,6 +168,7 @@ const CASES: Case[] = [
   { key: 'floor-gz', label: 'floor: DecompressionStream alone in a worker (.tsv.gz)', path: criteoFile, floor: 'gzip' },
   { key: 'floor-tsv', label: 'floor: File.stream() read alone in a worker (.tsv)', path: criteoTsvFile, floor: 'none' },
   { key: 'floor-byob', label: 'floor: File.stream() BYOB reads into one 1 MiB buffer alone in a worker (.tsv)', path: criteoTsvFile, floor: 'byob' },
+  { key: 'floor-wasm', label: "floor: zlib in wasm (zlib-streams' build) alone in a worker, into one 1 MiB buffer (.tsv.gz)", path: criteoFile, floor: 'wasm' },
   { key: 'floor-fflate', label: "floor: fflate's Gunzip alone in a worker (.tsv.gz)", path: criteoFile, floor: 'fflate' },
   { key: 'floor-slices', label: 'floor: 8 MiB Blob.arrayBuffer() slices alone in a worker (.tsv)', path: criteoTsvFile, floor: 'slices' },
   { key: 'floor-reader-sync', label: 'floor: 8 MiB FileReaderSync slices alone in a worker (.tsv)', path: criteoTsvFile, floor: 'reader-sync' },
@@ -277,6 +279,34 @@ onmessage = async (event) => {
       take(value);
       buffer = value.buffer;
     }
+  } else if (floor === 'wasm') {
+    // zlib compiled to wasm (its bytes are prepended to this worker as ZLIB_WASM, base64), into one reused output buffer.
+    const zlib = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(self.ZLIB_WASM), (c) => c.charCodeAt(0))), {}).exports;
+    zlib._initialize?.();
+    const handle = zlib.inflate_new();
+    zlib.inflate_init_gzip(handle);
+    const IN = 1 << 20, OUT = 1 << 20;
+    const inPtr = zlib.malloc(IN), outPtr = zlib.malloc(OUT);
+    const reader = file.stream().getReader();
+    let ended = false;
+    while (!ended) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (let at = 0; at < value.length && !ended; ) {
+        const staged = Math.min(IN, value.length - at);
+        new Uint8Array(zlib.memory.buffer, inPtr, staged).set(value.subarray(at, at + staged));
+        let offset = 0;
+        while (offset < staged) {
+          const result = zlib.inflate_process(handle, inPtr + offset, staged - offset, outPtr, OUT, 0);
+          const code = result >> 24;
+          if (code < 0 && code !== -5) throw new Error('zlib code ' + code);
+          if (result & 0xffffff) take(new Uint8Array(zlib.memory.buffer, outPtr, result & 0xffffff));
+          offset += zlib.inflate_last_consumed(handle);
+          if (code === 1) { ended = true; break; }
+        }
+        at += staged;
+      }
+    }
   } else if (floor === 'fflate') {
     // fflate's streaming Gunzip (its UMD build is prepended to this worker).
     const gunzip = new self.fflate.Gunzip((chunk) => take(chunk));
@@ -299,6 +329,9 @@ onmessage = async (event) => {
   postMessage({ bytes, chunks, ms: performance.now() - started });
 };`;
 
+/** zlib-streams' wasm build as base64, for the wasm floor's worker. */
+const ZLIB_WASM = readFileSync(new URL('../node_modules/zlib-streams/dist/zlib-streams.wasm', import.meta.url)).toString('base64');
+
 /** fflate's UMD build, for the fflate floor's worker. */
 const FFLATE_UMD = readFileSync(new URL('../node_modules/fflate/umd/index.js', import.meta.url), 'utf8');
 
@@ -309,7 +342,7 @@ async function startFloor(page: Page, path: string, floor: Floor): Promise<() =>
   // A string, not a function: this program is compiled without the DOM's types.
   const result = page.evaluate(`new Promise((resolve, reject) => {
     const file = document.getElementById('file').files[0];
-    const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify((floor === 'fflate' ? FFLATE_UMD + ';\n' : '') + FLOOR_WORKER)}], { type: 'text/javascript' })));
+    const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify((floor === 'fflate' ? FFLATE_UMD + ';\n' : floor === 'wasm' ? `self.ZLIB_WASM = ${JSON.stringify(ZLIB_WASM)};\n` : '') + FLOOR_WORKER)}], { type: 'text/javascript' })));
     worker.onmessage = (event) => { worker.terminate(); resolve(event.data); };
     worker.onerror = (event) => reject(new Error(event.message));
     worker.postMessage({ file, floor: ${JSON.stringify(floor)} });

@@ -69,7 +69,7 @@ export async function readLog(file: InputFile, { mapping, signal, onProgress, tr
 
 /**
  * The file with its gzip inflated in a worker of its own (inflate.worker.ts),
- * so that DecompressionStream and the scanner run on two cores; one worker per
+ * so that inflating and the scanner run on two cores; one worker per
  * stream, ended with it. Where workers cannot start workers (or in Node), the
  * file goes as it is and the ingest inflates inline.
  */
@@ -81,6 +81,8 @@ export function withInflateWorker(file: InputFile): InputFile {
       compressed,
       (ends) => worker.postMessage(ends, [ends.input, ends.output]),
       () => worker.terminate(),
+      // The ingest holds a chunk until its next read only (TextSource): the inflater fills the buffers again.
+      { recycle: true },
     );
     worker.onerror = (event) => {
       event.preventDefault();

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { receiveChunks, relayAcross, sendChunks, type ChunkPort, type FarEnds, type MessagePortLike } from './chunk-channel';
+import { BufferPool, receiveChunks, relayAcross, sendChunks, type ChunkPort, type FarEnds, type MessagePortLike } from './chunk-channel';
 import { inflateRelay } from './inflate-relay';
+import { compileWasm } from './wasm-inflate';
 import { ingest } from './index';
 import { bytesOf, criteoText, every, fileOf } from './test-files';
 import type { InputFile } from './types';
@@ -43,7 +46,8 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    parts.push(value);
+    // A copy: a recycling receiver empties a chunk at the next read.
+    parts.push(value.slice());
   }
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -124,27 +128,87 @@ describe('chunk channel', () => {
   });
 });
 
-/** A far side in this thread, as the inflate worker would run it. */
-function sameThread(onSettled: () => void = () => undefined): (compressed: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> {
-  return (compressed) => {
-    const relay = relayAcross(
-      compressed,
-      (ends: FarEnds) => {
-        opened.push(ends.input, ends.output);
-        inflateRelay(ends.input as unknown as ChunkPort, ends.output as unknown as ChunkPort, 'gzip', { batchBytes: 8192, maxBatches: 2 });
-      },
-      onSettled,
-      { batchBytes: 4096, maxBatches: 2 },
-    );
-    return relay.stream;
-  };
-}
+describe('recycled buffers', () => {
+  it('a recycling receiver hands each whole-buffer chunk back once the reader asks for the next: the one it had is emptied', async () => {
+    const { a, b } = channel();
+    const returned: ArrayBuffer[] = [];
+    const sending = sendChunks(a, counted(20, 1000).stream, { batchBytes: 1000, maxBatches: 2, onSpent: (buffers) => returned.push(...buffers) });
+    const reader = receiveChunks(b, { recycle: true }).stream.getReader();
+    let previous: Uint8Array | undefined;
+    for (let i = 0; i < 20; i++) {
+      const { value } = await reader.read();
+      expect(value?.length).toBe(1000);
+      expect(value?.[0]).toBe(i);
+      // Handed back on this read: the reader's view of it is gone (detached), not silently reused under it.
+      if (previous) expect(previous.length).toBe(0);
+      previous = value;
+      if (i === 9) {
+        await settle();
+        // Chunks 0-8 went back with the acks of reads 1-9, each its full size.
+        expect(returned.length).toBe(9);
+        expect(returned.every((buffer) => buffer.byteLength === 1000)).toBe(true);
+      }
+    }
+    expect((await reader.read()).done).toBe(true);
+    expect(await sending.done).toBe('ended');
+  });
 
-function relayed(file: InputFile, onSettled?: () => void): InputFile {
-  return { ...file, gunzip: sameThread(onSettled) };
-}
+  it('without recycle nothing comes back, and a chunk stays readable after the next read', async () => {
+    const { a, b } = channel();
+    const returned: ArrayBuffer[] = [];
+    const sending = sendChunks(a, counted(10, 1000).stream, { batchBytes: 1000, onSpent: (buffers) => returned.push(...buffers) });
+    const reader = receiveChunks(b).stream.getReader();
+    const first = (await reader.read()).value;
+    await reader.read();
+    expect(first?.length).toBe(1000);
+    reader.releaseLock();
+    expect(await sending.done).toBe('ended');
+    expect(returned).toEqual([]);
+  });
 
-describe('gzip inflated across a channel', () => {
+  it('BufferPool reuses what it is given, of its size only, and keeps at most its limit', () => {
+    const pool = new BufferPool(16, 2);
+    const fresh = pool.take();
+    expect(fresh.length).toBe(16);
+    pool.give([fresh.buffer as ArrayBuffer, new ArrayBuffer(8)]);
+    expect(pool.take().buffer).toBe(fresh.buffer);
+    expect(pool.take().buffer).not.toBe(fresh.buffer);
+    const kept = [new ArrayBuffer(16), new ArrayBuffer(16), new ArrayBuffer(16)];
+    pool.give(kept);
+    expect([pool.take().buffer, pool.take().buffer]).toEqual([kept[1], kept[0]]);
+    expect(kept.includes(pool.take().buffer as ArrayBuffer)).toBe(false);
+  });
+});
+
+const zlibWasm = compileWasm(readFileSync(createRequire(import.meta.url).resolve('zlib-streams/zlib-streams.wasm')));
+
+/** The two ways the inflate worker inflates: zlib in wasm (its buffers recycled, as load.ts asks), or DecompressionStream. */
+const INFLATERS = [
+  { name: 'zlib in wasm', zlib: zlibWasm, recycle: true },
+  { name: 'DecompressionStream', zlib: undefined, recycle: false },
+];
+
+describe.each(INFLATERS)('gzip inflated across a channel with $name', ({ zlib, recycle }) => {
+  /** A far side in this thread, as the inflate worker would run it. */
+  function sameThread(onSettled: () => void = () => undefined): (compressed: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> {
+    return (compressed) => {
+      const relay = relayAcross(
+        compressed,
+        (ends: FarEnds) => {
+          opened.push(ends.input, ends.output);
+          inflateRelay(ends.input as unknown as ChunkPort, ends.output as unknown as ChunkPort, 'gzip', { batchBytes: 8192, maxBatches: 2, zlib });
+        },
+        onSettled,
+        { batchBytes: 4096, maxBatches: 2, recycle },
+      );
+      return relay.stream;
+    };
+  }
+
+  function relayed(file: InputFile, onSettled?: () => void): InputFile {
+    return { ...file, gunzip: sameThread(onSettled) };
+  }
+
   const text = criteoText(3000);
   const gz = new Uint8Array(gzipSync(Buffer.from(text)));
 
