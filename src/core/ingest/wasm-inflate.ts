@@ -4,10 +4,12 @@
  * the module's memory: each chunk handed on is one copy of a full buffer.
  *
  * Why not DecompressionStream: in a Chromium worker it inflated the full
- * Criteo .tsv.gz (2.39 GB of text) in 18.2 s, handing out a fresh 64 KB
- * buffer per chunk (36,000 of them, hundreds of MB of garbage at a time);
- * the floor that the ingest sat on. Figures: scripts/bigfile-browser.ts
- * (floor-gz against floor-wasm).
+ * generated Criteo .tsv.gz (651 MB, 2,326 MB of text) in 17.2-17.8 s, handing
+ * out a fresh 64 KB buffer per chunk (35,683 of them); this module, into one
+ * reused buffer, in 13.6-14.0 s with 260-340 MB less peak PSS
+ * (scripts/bigfile-browser.ts, floor-gz against floor-wasm). Its chunks should
+ * go into reused buffers too (`buffer`, BufferPool in chunk-channel.ts): with a
+ * fresh 1 MB buffer per chunk the same floor took 20.4 s.
  *
  * Pure: takes the compiled module, so the browser's worker (fetch) and Node
  * (the file) load it their own way. A gzip of several members (`cat a.gz
