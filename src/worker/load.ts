@@ -4,7 +4,7 @@
  * prepares from it instead of grouping the same rows again.
  */
 import { ingest, previewFile } from '../core/ingest';
-import { answerFrom, relayAcross, type Receiving } from '../core/ingest/chunk-channel';
+import { relayAcross } from '../core/ingest/chunk-channel';
 import { IngestFailure } from '../core/ingest/errors';
 import type { ColumnMapping, IngestError, InputFile } from '../core/ingest/types';
 import { groupJourneys, type JourneyIndex } from '../core/journeys';
@@ -70,37 +70,26 @@ export async function readLog(file: InputFile, { mapping, signal, onProgress, tr
 /**
  * The file with its gzip inflated in a worker of its own (inflate.worker.ts),
  * so that inflating and the scanner run on two cores; one worker per
- * stream, ended with it. A File (a Blob) is handed to the worker, which reads
- * it itself (`gunzipFile`); anything else (the slowed test file) is relayed
- * to it chunk by chunk (`gunzip`). Where workers cannot start workers (or in
- * Node), the file goes as it is and the ingest inflates inline.
+ * stream, ended with it. Where workers cannot start workers (or in Node), the
+ * file goes as it is and the ingest inflates inline.
  */
 export function withInflateWorker(file: InputFile): InputFile {
-  if (file.gunzip || file.gunzipFile || typeof Worker !== 'function' || typeof MessageChannel !== 'function') return file;
-  /** One worker for one stream: `ask` hands it its request and gives back its answer. */
-  const inflated = (ask: (worker: Worker, settled: () => void) => Receiving): ReadableStream<Uint8Array> => {
+  if (file.gunzip || typeof Worker !== 'function' || typeof MessageChannel !== 'function') return file;
+  const gunzip = (compressed: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
     const worker = new Worker(new URL('./inflate.worker.ts', import.meta.url), { type: 'module', name: 'inflate' });
-    const answer = ask(worker, () => worker.terminate());
+    const relay = relayAcross(
+      compressed,
+      (ends) => worker.postMessage(ends, [ends.input, ends.output]),
+      () => worker.terminate(),
+      // The ingest holds a chunk until its next read only (TextSource): the inflater fills the buffers again.
+      { recycle: true },
+    );
     worker.onerror = (event) => {
       event.preventDefault();
-      answer.fail(new IngestFailure('read-error', `The decompression worker stopped${event.message ? `: ${event.message}` : ''}.`));
+      relay.fail(new IngestFailure('read-error', `The decompression worker stopped${event.message ? `: ${event.message}` : ''}.`));
     };
-    return answer.stream;
+    return relay.stream;
   };
-  // recycle: the ingest holds a chunk until its next read only (TextSource), so the inflater fills the buffers again.
-  if (file instanceof Blob) {
-    const gunzipFile = (count: (bytes: number) => void) => {
-      let counted = 0;
-      const onRead = (read: number) => {
-        count(read - counted);
-        counted = read;
-      };
-      return inflated((worker, settled) => answerFrom((output) => worker.postMessage({ file, output }, [output]), settled, { recycle: true, onRead }));
-    };
-    return rewrapped(file, { gunzipFile });
-  }
-  const gunzip = (compressed: ReadableStream<Uint8Array>) =>
-    inflated((worker, settled) => relayAcross(compressed, (ends) => worker.postMessage(ends, [ends.input, ends.output]), settled, { recycle: true }));
   return rewrapped(file, { gunzip });
 }
 
@@ -117,14 +106,13 @@ function slowed(file: InputFile, ms: number): InputFile {
 }
 
 /** `file` with some of its parts replaced. Spread would drop a File's prototype getters (name, size): wrap explicitly. */
-function rewrapped(file: InputFile, parts: Partial<Pick<InputFile, 'stream' | 'gunzip' | 'gunzipFile'>>): InputFile {
+function rewrapped(file: InputFile, parts: Partial<Pick<InputFile, 'stream' | 'gunzip'>>): InputFile {
   return {
     name: file.name,
     size: file.size,
     stream: parts.stream ?? (() => file.stream()),
     slice: file.slice ? (start?: number, end?: number) => file.slice!(start, end) : undefined,
     gunzip: parts.gunzip ?? file.gunzip,
-    gunzipFile: parts.gunzipFile ?? file.gunzipFile,
   };
 }
 

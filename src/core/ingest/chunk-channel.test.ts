@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerFrom, BufferPool, receiveChunks, relayAcross, sendChunks, type ChunkPort, type FarEnds, type MessagePortLike } from './chunk-channel';
-import { inflateFileRelay, inflateRelay } from './inflate-relay';
+import { BufferPool, receiveChunks, relayAcross, sendChunks, type ChunkPort, type FarEnds, type MessagePortLike } from './chunk-channel';
+import { inflateRelay } from './inflate-relay';
 import { compileWasm } from './wasm-inflate';
 import { ingest } from './index';
 import { bytesOf, criteoText, every, fileOf } from './test-files';
@@ -272,80 +272,5 @@ describe.each(INFLATERS)('gzip inflated across a channel with $name', ({ zlib, r
     const result = await ingest(relayed(fileOf(bytesOf(text), 'a.tsv'), () => settled++));
     expect(result.ok).toBe(true);
     expect(settled).toBe(0);
-  });
-
-  /** `file` with its gzip inflated where it is read (inflateFileRelay), as the inflate worker does with a File. */
-  function readByInflater(file: InputFile, onSettled: () => void = () => undefined): InputFile {
-    const gunzipFile = (count: (bytes: number) => void) => {
-      let counted = 0;
-      const onRead = (read: number) => {
-        count(read - counted);
-        counted = read;
-      };
-      const start = (output: MessagePortLike) => {
-        opened.push(output);
-        inflateFileRelay(file, output as unknown as ChunkPort, 'gzip', { batchBytes: 8192, maxBatches: 2, zlib });
-      };
-      return answerFrom(start, onSettled, { recycle, onRead }).stream;
-    };
-    return { name: file.name, size: file.size, stream: () => file.stream(), slice: file.slice, gunzipFile };
-  }
-
-  /** A Node Blob as an InputFile: its stream has a BYOB reader, as a browser File's has. */
-  function blobFile(bytes: Uint8Array, name: string): InputFile {
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
-    return { name, size: blob.size, stream: () => blob.stream(), slice: (a, b) => blob.slice(a, b) };
-  }
-
-  it('a file the inflater reads itself: the same table as inflating inline, progress up to its size', async () => {
-    const inline = await ingest(fileOf(gz, 'a.tsv.gz'));
-    const progress: number[] = [];
-    let settled = 0;
-    const read = await ingest(readByInflater(blobFile(gz, 'a.tsv.gz'), () => settled++), { onProgress: (p) => progress.push(p.bytesRead) });
-    expect(inline.ok && read.ok).toBe(true);
-    if (!inline.ok || !read.ok) return;
-    expect(read.table.rowCount).toBe(3000);
-    expect(Array.from(read.table.user)).toEqual(Array.from(inline.table.user));
-    expect(Array.from(read.table.timestamp)).toEqual(Array.from(inline.table.timestamp));
-    expect(read.table.categoryIds).toEqual(inline.table.categoryIds);
-    expect(progress[progress.length - 1]).toBe(gz.length);
-    expect(settled).toBe(1);
-  });
-
-  it("the inflater's reading is the load's progress, step by step", async () => {
-    const big = new Uint8Array(gzipSync(Buffer.from(criteoText(40_000))));
-    const progress: number[] = [];
-    // In 20 KB chunks (a Blob would be read in 1 MB ones: this file in one).
-    const result = await ingest(readByInflater(fileOf(big, 'a.tsv.gz', { cuts: every(20_000, big.length) })), { onProgress: (p) => progress.push(p.bytesRead) });
-    expect(result.ok).toBe(true);
-    // Reported as the file is read (every 256 KB), not only once at the end.
-    expect(progress.filter((bytes) => bytes > 0 && bytes < big.length).length).toBeGreaterThanOrEqual(2);
-    expect(progress.every((bytes, i) => i === 0 || bytes >= progress[i - 1])).toBe(true);
-    expect(progress[progress.length - 1]).toBe(big.length);
-  });
-
-  it('a truncated gzip the inflater reads itself is one clear error', async () => {
-    const truncated = gz.slice(0, Math.floor(gz.length / 2));
-    const result = await ingest(readByInflater(blobFile(truncated, 'a.tsv.gz')));
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toEqual({ code: 'truncated-gzip', message: expect.stringContaining('ends too early') });
-  });
-
-  it('cancelling while the inflater reads the file stops it and releases the file', async () => {
-    const big = new Uint8Array(gzipSync(Buffer.from(criteoText(40_000))));
-    const controller = new AbortController();
-    let fileCancelled = false;
-    let settled = 0;
-    const file = fileOf(big, 'a.tsv.gz', { cuts: every(2000, big.length), onCancel: () => (fileCancelled = true) });
-    const result = await ingest(readByInflater(file, () => settled++), {
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.bytesRead > big.length / 4) controller.abort();
-      },
-    });
-    expect(result).toEqual({ ok: false, error: { code: 'cancelled', message: 'Loading was cancelled.' } });
-    await settle();
-    expect(settled).toBe(1);
-    expect(fileCancelled).toBe(true);
   });
 });

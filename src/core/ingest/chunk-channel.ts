@@ -16,7 +16,7 @@
  */
 
 export type ChannelMessage =
-  | { kind: 'chunks'; chunks: Uint8Array[]; read?: number }
+  | { kind: 'chunks'; chunks: Uint8Array[] }
   | { kind: 'end' }
   | { kind: 'error'; message: string }
   | { kind: 'ack'; spent?: ArrayBuffer[] }
@@ -38,8 +38,6 @@ export interface SendOptions {
   maxBatches?: number;
   /** Buffers of sent chunks that a recycling receiver is done with, back for the source to fill again (BufferPool). */
   onSpent?: (buffers: ArrayBuffer[]) => void;
-  /** Bytes of the sender's own input read so far (a file it inflates), sent with each batch for the receiver's progress. */
-  read?: () => number;
 }
 
 /**
@@ -143,7 +141,7 @@ export function sendChunks(port: ChunkPort, source: ReadableStream<Uint8Array>, 
           if (cancelled) return 'cancelled';
           credits--;
           const buffers = [...new Set(batch.map((c) => c.buffer as ArrayBuffer))];
-          port.postMessage(options.read ? { kind: 'chunks', chunks: batch, read: options.read() } : { kind: 'chunks', chunks: batch }, buffers);
+          port.postMessage({ kind: 'chunks', chunks: batch }, buffers);
           batch = [];
           bytes = 0;
         }
@@ -178,13 +176,11 @@ export interface ReceiveOptions {
    * held longer would be emptied (its buffer detached).
    */
   recycle?: boolean;
-  /** The sender's `read` count, as the reader takes the first chunk of each batch that carries one. */
-  onRead?: (bytes: number) => void;
 }
 
 /** The receiving end: a pull stream that acknowledges each batch once its last chunk is read. */
 export function receiveChunks(port: ChunkPort, options: ReceiveOptions = {}): Receiving {
-  const batches: { chunks: Uint8Array[]; read?: number }[] = [];
+  const batches: Uint8Array[][] = [];
   /** Buffers handed to the reader (recycling): done with at its next read. */
   let lent: ArrayBuffer[] = [];
   let spent: ArrayBuffer[] = [];
@@ -195,7 +191,7 @@ export function receiveChunks(port: ChunkPort, options: ReceiveOptions = {}): Re
   let wake: (() => void) | null = null;
   const onMessage = (event: { data: unknown }) => {
     const message = event.data as ChannelMessage;
-    if (message.kind === 'chunks') batches.push({ chunks: message.chunks, read: message.read });
+    if (message.kind === 'chunks') batches.push(message.chunks);
     else if (message.kind === 'end') ended = true;
     else if (message.kind === 'error') failure ??= new Error(message.message);
     wake?.();
@@ -230,12 +226,11 @@ export function receiveChunks(port: ChunkPort, options: ReceiveOptions = {}): Re
         }
         const batch = batches[0];
         if (batch) {
-          if (next === 0 && batch.read !== undefined) options.onRead?.(batch.read);
-          const chunk = batch.chunks[next++];
+          const chunk = batch[next++];
           // Only a chunk that is its whole buffer: no other chunk can still be reading it.
           if (options.recycle && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer) lent.push(chunk.buffer);
           controller.enqueue(chunk);
-          if (next === batch.chunks.length) {
+          if (next === batch.length) {
             batches.shift();
             next = 0;
             if (spent.length > 0) {
@@ -290,34 +285,19 @@ export function relayAcross(
   settled: () => void,
   options: SendOptions & ReceiveOptions = {},
 ): Receiving {
-  const { recycle, onRead, ...sendOptions } = options;
+  const { recycle, ...sendOptions } = options;
   const out = new MessageChannel();
-  const sending = sendChunks(out.port1 as unknown as ChunkPort, source, sendOptions);
-  return answerFrom(
-    (output) => start({ input: out.port2, output }),
-    () => {
-      sending.cancel();
-      out.port1.close();
-      settled();
-    },
-    { recycle, onRead },
-  );
-}
-
-/**
- * The answer of whatever `start` hands a port to (a worker that reads its
- * input itself, e.g. a File it inflates), with bounded buffering; `settled`
- * and `fail` as for relayAcross.
- */
-export function answerFrom(start: (output: MessagePortLike) => void, settled: () => void, options: ReceiveOptions = {}): Receiving {
   const back = new MessageChannel();
-  const received = receiveChunks(back.port1 as unknown as ChunkPort, options);
-  start(back.port2);
+  const sending = sendChunks(out.port1 as unknown as ChunkPort, source, sendOptions);
+  const received = receiveChunks(back.port1 as unknown as ChunkPort, { recycle });
+  start({ input: out.port2, output: back.port2 });
   const reader = received.stream.getReader();
   let done = false;
   const finish = () => {
     if (done) return;
     done = true;
+    sending.cancel();
+    out.port1.close();
     settled();
   };
   const stream = new ReadableStream<Uint8Array>(

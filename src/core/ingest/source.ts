@@ -172,14 +172,8 @@ export async function openText(file: InputFile): Promise<TextSource> {
   if (startsWith(first.head, GZIP)) {
     compression = 'gzip';
     textSize = await gzipTextSize(file);
-    if (file.gunzipFile) {
-      // Inflated where the file is read again from its start (a worker of its own): this thread reads none of it.
-      await fileReader.cancel().catch(() => undefined);
-      text = file.gunzipFile(count);
-    } else {
-      const compressed = replay(first.chunks, fileReader, count);
-      text = file.gunzip ? file.gunzip(compressed) : decompress(compressed, 'gzip');
-    }
+    const compressed = replay(first.chunks, fileReader, count);
+    text = file.gunzip ? file.gunzip(compressed) : decompress(compressed, 'gzip');
   } else if (startsWith(first.head, ZIP) || startsWith(first.head, EMPTY_ZIP)) {
     compression = 'zip';
     if (typeof file.slice === 'function') {
@@ -240,36 +234,6 @@ export async function openText(file: InputFile): Promise<TextSource> {
 
 /** Bytes a plain file is read in, into one buffer reused for every read. */
 const PLAIN_READ_BYTES = 1 << 20;
-
-/**
- * `stream` (a file's, from its start) read into one buffer over and over
- * where it allows a BYOB reader, else as it comes: a chunk is valid until the
- * next read only. `count` is told each chunk's bytes. Pulled on demand only.
- */
-export function reusedBufferReads(stream: ReadableStream<Uint8Array>, count: (n: number) => void): ReadableStream<Uint8Array> {
-  const reads = recycledReads(stream, [], count);
-  if (!reads) {
-    return stream.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          count(chunk.length);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-  }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const chunk = await reads.read();
-        if (chunk) controller.enqueue(chunk);
-        else controller.close();
-      },
-      cancel: () => reads.cancel(),
-    },
-    { highWaterMark: 0 },
-  );
-}
 
 /**
  * A plain file read into one buffer, over and over (a BYOB reader), where the

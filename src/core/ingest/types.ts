@@ -19,13 +19,6 @@ export interface InputFile {
    * told by its magic bytes; damaged data must error the returned stream.
    */
   gunzip?(compressed: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
-  /**
-   * The file's gzip inflated by something that reads the file itself from
-   * its start (the browser: the inflate worker, handed the File), telling
-   * `count` the file's bytes as it reads them. Preferred to `gunzip`: the
-   * ingest's thread then reads none of the compressed bytes.
-   */
-  gunzipFile?(count: (bytes: number) => void): ReadableStream<Uint8Array>;
 }
 
 export type TimestampUnit = 'auto' | 'seconds' | 'milliseconds' | 'iso';
