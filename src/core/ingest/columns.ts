@@ -120,7 +120,7 @@ export class ChunkedColumns {
     const list = this.chunks[c];
     const chunk = list[list.length - 1] as TypedArray;
     const wide = new Type(chunk.length);
-    wide.set(chunk as never);
+    wide.set(chunk);
     list[list.length - 1] = wide;
     this.types[c] = Type;
     return wide;
