@@ -17,7 +17,7 @@ export const DEFAULT_BATCH_SIZE = 2048;
 
 /** Journeys up to this many steps have their variants remembered (the kept steps fit one 31-bit number). */
 const MEMO_MAX_STEPS = 31;
-/** Variants remembered at most per batcher (some 50 MB of Map entries): past it, new ones are scored and not kept. */
+/** Variants remembered at most per batcher (about 50 MB of Map entries, estimated, not measured): past it, new ones are scored and not kept. */
 const MEMO_MAX_ENTRIES = 1 << 20;
 
 /** Thrown (as the DOM does) when an AbortSignal fires between batches. */
@@ -65,8 +65,8 @@ export class JourneyBatcher {
    * exact (journeys longer than 31 steps, or over 2^22 journeys).
    */
   private readonly memo: Map<number, number> | null;
-  /** The memo key of each queued slot, -1 when it is not to be remembered. */
-  private readonly slotKey: Float64Array;
+  /** With the memo: the memo key of each queued slot, -1 when it is not to be remembered. */
+  private readonly slotKey: Float64Array | null;
 
   constructor(
     private readonly seq: Sequences,
@@ -78,7 +78,7 @@ export class JourneyBatcher {
     remember = false,
   ) {
     this.memo = remember && seq.steps <= MEMO_MAX_STEPS && seq.length.length <= 2 ** (53 - MEMO_MAX_STEPS) ? new Map() : null;
-    this.slotKey = new Float64Array(capacity).fill(-1);
+    this.slotKey = this.memo ? new Float64Array(capacity).fill(-1) : null;
     this.scoresEmpty = noAds === 'model' && scorer.scoresEmptyJourneys === true;
     const steps = seq.steps;
     this.categoryColumns = seq.categoryColumns;
@@ -131,7 +131,7 @@ export class JourneyBatcher {
       target[index] = 0;
       return 0;
     }
-    this.slotKey[this.batch.count] = key;
+    if (this.slotKey) this.slotKey[this.batch.count] = key;
     this.targets[this.batch.count] = target;
     this.targetIndex[this.batch.count] = index;
     this.batch.count++;
@@ -162,9 +162,9 @@ export class JourneyBatcher {
       throw new Error(`The ${this.scorer.name} model returned ${probabilities.length} probabilities for ${count} journeys.`);
     }
     for (let i = 0; i < count; i++) this.targets[i][this.targetIndex[i]] = probabilities[i];
-    const memo = this.memo;
-    if (memo) {
-      for (let i = 0; i < count && memo.size < MEMO_MAX_ENTRIES; i++) if (this.slotKey[i] >= 0) memo.set(this.slotKey[i], probabilities[i]);
+    const { memo, slotKey } = this;
+    if (memo && slotKey) {
+      for (let i = 0; i < count && memo.size < MEMO_MAX_ENTRIES; i++) if (slotKey[i] >= 0) memo.set(slotKey[i], probabilities[i]);
     }
     this.scored += count;
     this.calls++;

@@ -6,7 +6,7 @@ import { BufferPool, receiveChunks, relayAcross, sendChunks, type ChunkPort, typ
 import { inflateRelay } from './inflate-relay';
 import { compileWasm } from './wasm-inflate';
 import { ingest } from './index';
-import { bytesOf, criteoText, every, fileOf } from './test-files';
+import { bytesOf, concatBytes, criteoText, every, fileOf } from './test-files';
 import type { InputFile } from './types';
 
 const opened: MessagePortLike[] = [];
@@ -49,13 +49,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     // A copy: a recycling receiver empties a chunk at the next read.
     parts.push(value.slice());
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));

@@ -47,6 +47,17 @@ export function fileOf(content: Uint8Array | string, name = 'data.tsv', options:
   return file;
 }
 
+/** The chunks joined into one array. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 /** Cuts every `size` bytes. */
 export function every(size: number, length: number): number[] {
   const cuts: number[] = [];

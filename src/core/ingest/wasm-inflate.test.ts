@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random';
-import { criteoText } from './test-files';
+import { concatBytes, criteoText } from './test-files';
 import { compileWasm, MAX_CHUNK_BYTES, wasmInflate, type InflateFormat } from './wasm-inflate';
 
 const zlib = compileWasm(readFileSync(createRequire(import.meta.url).resolve('zlib-streams/zlib-streams.wasm')));
@@ -40,18 +40,8 @@ async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[
   }
 }
 
-function joined(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
 async function inflated(compressed: Uint8Array, format: InflateFormat = 'gzip', sizes?: number[], chunkBytes?: number): Promise<Uint8Array> {
-  return joined(await chunksOf(wasmInflate(zlib, piecesOf(compressed, sizes).stream, format, { chunkBytes })));
+  return concatBytes(await chunksOf(wasmInflate(zlib, piecesOf(compressed, sizes).stream, format, { chunkBytes })));
 }
 
 /** Text that compresses like a log around a stretch of seeded noise that does not compress (stored and dynamic blocks). */
@@ -60,7 +50,7 @@ function mixedBytes(seed: number, noiseBytes = 150_000): Uint8Array {
   const text = new TextEncoder().encode(criteoText(4000));
   const noise = new Uint8Array(noiseBytes);
   for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(rng.next() * 256);
-  return joined([text.subarray(0, 200_000), noise, text.subarray(200_000)]);
+  return concatBytes([text.subarray(0, 200_000), noise, text.subarray(200_000)]);
 }
 
 /** Byte for byte, without a deep comparison's cost: the first difference's index, or -1. */
@@ -124,8 +114,8 @@ describe('zlib in wasm inflates what node:zlib deflated', () => {
   it('a gzip of several members (cat a.gz b.gz) is inflated whole', async () => {
     const a = new TextEncoder().encode(criteoText(300));
     const b = mixedBytes(3).subarray(0, 90_000);
-    const both = joined([new Uint8Array(gzipSync(a)), new Uint8Array(gzipSync(b)), new Uint8Array(gzipSync(new Uint8Array(0)))]);
-    expect(firstDifference(await inflated(both, 'gzip', [4096], 5000), joined([a, b]))).toBe(-1);
+    const both = concatBytes([new Uint8Array(gzipSync(a)), new Uint8Array(gzipSync(b)), new Uint8Array(gzipSync(new Uint8Array(0)))]);
+    expect(firstDifference(await inflated(both, 'gzip', [4096], 5000), concatBytes([a, b]))).toBe(-1);
   });
 
   it('an empty gzip gives no chunks', async () => {
@@ -133,9 +123,9 @@ describe('zlib in wasm inflates what node:zlib deflated', () => {
   });
 
   it('raw DEFLATE stops at its last block and leaves what follows unread', async () => {
-    const raw = joined([new Uint8Array(deflateRawSync(plain)), new Uint8Array(1000).fill(0x42)]);
+    const raw = concatBytes([new Uint8Array(deflateRawSync(plain)), new Uint8Array(1000).fill(0x42)]);
     const source = piecesOf(raw, [500]);
-    const out = joined(await chunksOf(wasmInflate(zlib, source.stream, 'deflate-raw', { chunkBytes: 8192 })));
+    const out = concatBytes(await chunksOf(wasmInflate(zlib, source.stream, 'deflate-raw', { chunkBytes: 8192 })));
     expect(firstDifference(out, plain)).toBe(-1);
     expect(source.cancelled()).toBe(true);
   });
@@ -158,7 +148,7 @@ describe('zlib in wasm inflates what node:zlib deflated', () => {
   });
 
   it('bytes after the gzip that are not another member are an error, not ignored', async () => {
-    const gz = joined([new Uint8Array(gzipSync(plain)), new TextEncoder().encode('not gzip at all')]);
+    const gz = concatBytes([new Uint8Array(gzipSync(plain)), new TextEncoder().encode('not gzip at all')]);
     await expect(inflated(gz)).rejects.toThrow(/invalid compressed data/);
   });
 
